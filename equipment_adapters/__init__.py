@@ -1,0 +1,1 @@
+"""equipment_adapters package."""
