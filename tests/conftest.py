@@ -69,3 +69,71 @@ def pytest_report_header(config: pytest.Config) -> str:
     """Say which database the suite runs on."""
     url = os.environ.get("MES_TEST_DATABASE_URL")
     return f"MES database: {'PostgreSQL ' + url if url else 'SQLite (embedded default)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory):
+    """One migrated test database for the session (SQLite file, or PostgreSQL when configured)."""
+    from mes.migrate import upgrade
+    from tests.support.database import engine_for, fresh_database_url
+
+    with fresh_database_url(tmp_path_factory.mktemp("db")) as url:
+        engine = engine_for(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str):
+    """The migrated test database's engine; every table is emptied after the test."""
+    from tests.support.database import clear_tables, engine_for
+
+    eng = engine_for(database_url)
+    yield eng
+    clear_tables(eng)
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    """A sessionmaker on the test database."""
+    from mes.db import session_factory
+
+    return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def demo_site():
+    """The demo site file, validated."""
+    from mes.settings import DEFAULT_SITE_FILE
+    from mes.siteconfig import load_site_config
+
+    return load_site_config(DEFAULT_SITE_FILE)
+
+
+@pytest.fixture
+def seeded(sessions, demo_site):
+    """The test database with the demo site imported and demo users whose password is 'demo'."""
+    from mes.db import unit_of_work
+    from mes.services.seed import seed_site
+
+    with unit_of_work(sessions) as session:
+        seed_site(session, demo_site, "demo")
+    return sessions
+
+
+@pytest.fixture
+def app(engine, tmp_path):
+    """The web app on the test database, with CSRF protection on as in production."""
+    from mes.settings import Settings
+    from web import create_app
+
+    settings = Settings(database_url=str(engine.url), secret_key="test-secret", site_file=tmp_path / "none")
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like test client of the web app."""
+    return app.test_client()

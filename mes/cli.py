@@ -1,0 +1,172 @@
+"""The `mes` command: database, seeding, configuration checks and the processes of the MES."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from mes.logs import configure_logging
+from mes.settings import Settings
+
+DEMO_PASSWORD_ENV = "MES_DEMO_PASSWORD"
+DEFAULT_DEMO_PASSWORD = "demo"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Technopolis MES: manufacturing execution for medical-device lines.
+
+    Settings come from MES_* environment variables (MES_DATABASE_URL, MES_PORT, MES_LOG_LEVEL,
+    MES_SITE_FILE…); see README.md.
+    """
+    ctx.obj = Settings.from_env()
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations are the only way it changes)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.pass_obj
+def db_upgrade(settings: Settings, revision: str) -> None:
+    """Create or migrate the schema of MES_DATABASE_URL (default: the embedded SQLite file)."""
+    from mes.db import create_db_engine
+    from mes.migrate import current_revision, upgrade
+
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine, revision)
+    click.echo(f"database at revision {current_revision(engine)}: {engine.url.render_as_string()}")
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(settings: Settings) -> None:
+    """Print the schema revision of the database."""
+    from mes.db import create_db_engine
+    from mes.migrate import current_revision
+
+    click.echo(current_revision(create_db_engine(settings.database_url)) or "empty (run `mes db upgrade`)")
+
+
+@main.group()
+def config() -> None:
+    """Site files."""
+
+
+@config.command("check")
+@click.argument("site_file", type=click.Path(path_type=Path))
+def config_check(site_file: Path) -> None:
+    """Validate a site file; errors name the file, the line and the field."""
+    site = _load_site(site_file)
+    lines = site.lines()
+    stations = sum(len(line.stations) for line in lines)
+    click.echo(f"{site_file}: OK — site {site.site.code}, {len(lines)} line(s), {stations} station(s), "
+               f"{len(site.equipment)} equipment, {len(site.brands)} brand(s), {len(site.routings)} routing(s)")
+
+
+@main.command()
+@click.argument("site_file", type=click.Path(path_type=Path), required=False)
+@click.option("--demo-users/--no-demo-users", default=True, show_default=True,
+              help=f"Create the file's users with the password in ${DEMO_PASSWORD_ENV} (default 'demo').")
+@click.pass_obj
+def seed(settings: Settings, site_file: Path | None, demo_users: bool) -> None:
+    """Import a site file (default MES_SITE_FILE) into the database; running it twice changes nothing."""
+    from mes.db import create_db_engine, session_factory, unit_of_work
+    from mes.services.seed import seed_site
+
+    configure_logging(settings.log_level)
+    site = _load_site(site_file or settings.site_file)
+    password = os.environ.get(DEMO_PASSWORD_ENV, DEFAULT_DEMO_PASSWORD) if demo_users else None
+    with unit_of_work(session_factory(create_db_engine(settings.database_url))) as session:
+        report = seed_site(session, site, password)
+    click.echo(f"seeded: created {report.created or 'nothing'}; updated {report.updated or 'nothing'}")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default MES_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default MES_PORT or 5000).")
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.pass_obj
+def web(settings: Settings, host: str | None, port: int | None, threads: int) -> None:
+    """Serve the web UI (operator terminals, line pages, quality workspace)."""
+    import waitress
+
+    from web import create_app
+
+    configure_logging(settings.log_level, "web")
+    app = create_app(settings)
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"MES web UI at http://{host}:{port}/", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="technopolis-mes")
+
+
+@main.command()
+@click.option("--line", "line_code", required=True, help="Line code, e.g. L1.")
+@click.pass_obj
+def edge(settings: Settings, line_code: str) -> None:
+    """Run the edge runtime of one line: adapters, state history and live status."""
+    from mes.db import create_db_engine, session_factory
+    from mes.edge.runtime import run_edge
+
+    configure_logging(settings.log_level, f"edge {line_code}")
+    factory = session_factory(create_db_engine(settings.database_url))
+    try:
+        _run_until_signalled(lambda stop: run_edge(factory, line_code, stop))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.argument("site_file", type=click.Path(path_type=Path), required=False)
+@click.option("--control-port", type=int, help="Port of the fault-injection API (default 15099).")
+@click.pass_obj
+def simulate(settings: Settings, site_file: Path | None, control_port: int | None) -> None:
+    """Run a PLC simulator for every machine of a site file that has a `simulator:` block."""
+    from mes.simulation import run_site_simulators
+
+    configure_logging(settings.log_level, "simulators")
+    site = _load_site(site_file or settings.site_file)
+    port = control_port or settings.simulator_control_port
+    _run_until_signalled(lambda stop: run_site_simulators(site, port, stop))
+
+
+@main.command()
+@click.option("--port", type=int, help="Web port (default MES_PORT or 5000).")
+@click.pass_obj
+def demo(settings: Settings, port: int | None) -> None:
+    """Migrate and seed the embedded database, then run simulators, edge and web until Ctrl-C."""
+    from mes.demo import run_demo
+
+    configure_logging(settings.log_level, "demo")
+    sys.exit(run_demo(settings, port or settings.port, DEFAULT_DEMO_PASSWORD))
+
+
+def _load_site(path: Path):  # type: ignore[no-untyped-def]
+    from mes.siteconfig import SiteConfigError, load_site_config
+
+    try:
+        return load_site_config(path)
+    except SiteConfigError as exc:
+        raise click.ClickException(f"the site file is not valid:\n{exc}") from exc
+
+
+def _run_until_signalled(make_coro) -> None:  # type: ignore[no-untyped-def]
+    """Run a coroutine factory until SIGINT or SIGTERM sets its stop event."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await make_coro(stop)
+
+    asyncio.run(runner())

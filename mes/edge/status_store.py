@@ -1,0 +1,61 @@
+"""Writes of the edge: live equipment status and PackML state history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mes.db import unit_of_work
+from mes.models import Equipment, EquipmentStatus, Line, StateChange, Station, utcnow
+
+
+@dataclass(frozen=True)
+class EdgeDevice:
+    """An equipment row as the edge needs it."""
+
+    equipment_id: int
+    code: str
+    protocol: str
+    endpoint: str
+    connection: dict[str, Any]
+    tag_map: list[dict[str, Any]]
+
+
+def devices_of_line(factory: sessionmaker[Session], line_code: str) -> list[EdgeDevice]:
+    """The equipment serving the stations of a line, in station order."""
+    with factory() as session:
+        line = session.scalars(select(Line).where(Line.code == line_code)).one_or_none()
+        if line is None:
+            raise LookupError(f"no line {line_code!r} in the database: run `mes seed` first")
+        rows = session.scalars(
+            select(Equipment).join(Station).where(Station.line_id == line.id).order_by(Station.position)
+        )
+        return [EdgeDevice(e.id, e.code, e.protocol, e.endpoint, e.connection, e.tag_map) for e in rows]
+
+
+def record_status(factory: sessionmaker[Session], equipment_id: int, *, connected: bool,
+                  values: dict[str, Any] | None = None, error: str | None = None,
+                  consecutive_failures: int = 0) -> None:
+    """Store what the edge saw of a machine; a PackML state change also goes to the history."""
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        status = session.get(EquipmentStatus, equipment_id, with_for_update=True)
+        if status is None:
+            status = EquipmentStatus(equipment_id=equipment_id, values={}, consecutive_failures=0)
+            session.add(status)
+        status.connected = connected
+        status.updated_at = now
+        status.consecutive_failures = consecutive_failures
+        status.last_error = error[:500] if error else None
+        if values is None:
+            return
+        status.last_good_at = now
+        status.values = {**(status.values or {}), **values}
+        state = values.get("state")
+        if state is not None and state != status.packml_state:
+            session.add(StateChange(equipment_id=equipment_id, at=now, from_state=status.packml_state,
+                                    to_state=state))
+            status.packml_state = state

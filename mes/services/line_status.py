@@ -1,0 +1,99 @@
+"""Read model of a line's live status, for the line page and the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mes.domain.packml import state_group, state_name
+from mes.models import Equipment, Line, Station, utcnow
+
+# A status older than this means the edge is not running or cannot reach the database.
+STALE_AFTER = timedelta(seconds=10)
+
+
+class UnknownLine(LookupError):
+    """No line has that code."""
+
+
+@dataclass(frozen=True)
+class StationStatus:
+    """One station as the line page shows it."""
+
+    code: str
+    name: str
+    station_type: str
+    equipment: str | None
+    protocol: str | None
+    connected: bool
+    state: int | None
+    state_name: str
+    state_group: str
+    good_count: int | None
+    bad_count: int | None
+    alarm_code: int | None
+    updated_at: datetime | None
+    last_error: str | None
+    stale: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (timestamps as ISO 8601 UTC)."""
+        data = asdict(self)
+        data["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
+        return data
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    """A line and its stations in flow order."""
+
+    code: str
+    name: str
+    stations: list[StationStatus]
+
+
+def list_lines(session: Session) -> list[tuple[str, str]]:
+    """Every line as (code, name), ordered by code."""
+    return [(ln.code, ln.name) for ln in session.scalars(select(Line).order_by(Line.code))]
+
+
+def line_status(session: Session, line_code: str, now: datetime | None = None) -> LineStatus:
+    """The live status of every station of a line, or UnknownLine."""
+    line = session.scalars(
+        select(Line).where(Line.code == line_code).options(
+            selectinload(Line.stations).selectinload(Station.equipment).selectinload(Equipment.status)
+        )
+    ).one_or_none()
+    if line is None:
+        raise UnknownLine(line_code)
+    now = now or utcnow()
+    return LineStatus(line.code, line.name, [_station_status(s, now) for s in line.stations])
+
+
+def _station_status(station: Station, now: datetime) -> StationStatus:
+    eq = station.equipment[0] if station.equipment else None
+    status = eq.status if eq else None
+    values = status.values if status else {}
+    state = status.packml_state if status else None
+    updated = status.updated_at if status else None
+    return StationStatus(
+        code=station.code,
+        name=station.name,
+        station_type=station.station_type,
+        equipment=eq.code if eq else None,
+        protocol=eq.protocol if eq else None,
+        connected=bool(status and status.connected),
+        state=state,
+        state_name=state_name(state),
+        state_group=state_group(state) if status and status.connected else "offline",
+        good_count=values.get("good_count"),
+        bad_count=values.get("bad_count"),
+        alarm_code=values.get("alarm_code"),
+        updated_at=updated,
+        last_error=status.last_error if status else None,
+        stale=updated is None or now - updated > STALE_AFTER,
+    )
