@@ -17,6 +17,10 @@ class DeviceUnavailable(EquipmentError):
     """The connection is down or could not be made."""
 
 
+class AccessDenied(DeviceUnavailable):
+    """The device refused our identity: wrong user/password, untrusted certificate, policy rejected."""
+
+
 class DeviceTimeout(EquipmentError):
     """The device did not answer within the timeout."""
 

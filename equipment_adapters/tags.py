@@ -79,6 +79,11 @@ class TagSpec:
     offset: float = 0.0
     unit: str = ""
     writable: bool = False
+    # OPC UA subscriptions only: per-item sampling (None: the subscription's interval), server-side
+    # queue, and absolute deadband in raw units (0: report every change).
+    sampling_interval_ms: float | None = None
+    queue_size: int = 1
+    deadband: float = 0.0
 
     def register_count(self) -> int:
         """How many 16-bit registers the tag occupies on a Modbus device."""
@@ -113,6 +118,8 @@ class OpcUaSecurity:
     server_certificate: str | None = None
     username: str | None = None
     password: str | None = None
+    private_key_password: str | None = None
+    application_uri: str | None = None  # None: taken from the client certificate's SAN URI
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +135,9 @@ class DeviceSpec:
     timeout_s: float = 1.0
     poll_interval_s: float = 0.5
     security: OpcUaSecurity = field(default_factory=OpcUaSecurity)
+    # Modbus: unused registers (or bits) a read may span to join two tags into one request.
+    # 0 joins only touching tags: safe on devices whose register map has holes.
+    max_read_gap: int = 0
 
     def tag(self, name: str) -> TagSpec:
         """The tag of that name; KeyError names the device when it is not in the map."""
