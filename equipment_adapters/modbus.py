@@ -1,0 +1,244 @@
+"""Modbus TCP adapter on pymodbus 3.16 (the only module outside the simulators that imports pymodbus)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+
+from equipment_adapters import codecs
+from equipment_adapters.base import DataChangeCallback, Quality, TagValue
+from equipment_adapters.errors import (
+    DeviceTimeout,
+    DeviceUnavailable,
+    EquipmentError,
+    ModbusExceptionResponse,
+    TagConfigError,
+    WriteVerifyError,
+)
+from equipment_adapters.modbus_plan import ReadRequest, plan_reads
+from equipment_adapters.supervised import SupervisedAdapter, deliver
+from equipment_adapters.supervisor import Backoff
+from equipment_adapters.tags import DataType, DeviceSpec, ModbusAddress, ModbusTable, TagSpec
+
+# OPC UA status codes reused on Modbus values so consumers read one vocabulary.
+BAD_NO_COMMUNICATION = 0x80310000
+BAD_DEVICE_FAILURE = 0x808B0000
+
+_READ_METHOD = {
+    ModbusTable.COIL: "read_coils",
+    ModbusTable.DISCRETE_INPUT: "read_discrete_inputs",
+    ModbusTable.HOLDING_REGISTER: "read_holding_registers",
+    ModbusTable.INPUT_REGISTER: "read_input_registers",
+}
+
+
+def parse_endpoint(endpoint: str) -> tuple[str, int]:
+    """Split "host:port" (port defaults to 502)."""
+    host, _, port = endpoint.rpartition(":")
+    return (host, int(port)) if host else (endpoint, 502)
+
+
+class ModbusTcpAdapter(SupervisedAdapter):
+    """A Modbus TCP device: coalesced reads, verified writes, change-only polling."""
+
+    protocol = "modbus"
+
+    def __init__(self, device: DeviceSpec, *, backoff: Backoff | None = None, supervise: bool = True) -> None:
+        super().__init__(device, backoff=backoff, supervise=supervise)
+        if device.word_order not in codecs.WORD_ORDERS:
+            raise TagConfigError(device.name, "word_order", f"must be big or little, not {device.word_order}")
+        self.host, self.port = parse_endpoint(device.endpoint)
+        self._client: AsyncModbusTcpClient | None = None
+        self._pollers: list[asyncio.Task[None]] = []
+
+    async def read(self, names: Sequence[str]) -> dict[str, TagValue]:
+        """Read the named tags in as few requests as the 125-register / 2000-bit limits allow."""
+        tags = self._tags(dict.fromkeys(names))
+        async with self._lock:
+            raws = await self._read_raw(tags)
+        now = datetime.now(UTC)
+        return {
+            tag.name: TagValue(tag.name, tag.to_engineering(raws[tag.name]), Quality.GOOD, None, now)
+            for tag in tags
+        }
+
+    async def write(self, name: str, value: float | int | bool | str) -> TagValue:
+        """Write one holding register tag or coil (FC6/FC16/FC5), read it back and compare."""
+        tag = self._writable_tag(name)
+        address = _address(tag)
+        if address.table not in (ModbusTable.HOLDING_REGISTER, ModbusTable.COIL):
+            raise TagConfigError(self.device.name, self._where(tag), f"{address.table} cannot be written")
+        raw = tag.to_raw(value)
+        async with self._lock:
+            await self._write_raw(tag, raw)
+            read_back = (await self._read_raw([tag]))[tag.name]
+        if not codecs.values_match(tag.data_type, raw, read_back):
+            message = f"wrote {raw!r}, read back {read_back!r}"
+            raise WriteVerifyError(self.device.name, self._where(tag), message)
+        return TagValue(tag.name, tag.to_engineering(read_back), Quality.GOOD, None, datetime.now(UTC))
+
+    async def subscribe(
+        self, names: Sequence[str], callback: DataChangeCallback, interval_s: float
+    ) -> None:
+        """Poll the tags every interval_s and call back only for values (or qualities) that changed."""
+        self._tags(names)  # unknown names fail now, not inside the task
+        task = asyncio.create_task(self._poll(list(names), callback, interval_s), name="modbus-poll")
+        self._pollers.append(task)
+
+    # -- link ---------------------------------------------------------------------------------
+
+    async def _open_link(self) -> None:
+        client = AsyncModbusTcpClient(
+            self.host,
+            port=self.port,
+            name=self.device.name,
+            timeout=self.device.timeout_s,
+            retries=0,  # one try per request: the supervisor, not the library, decides on retries
+            reconnect_delay=0,  # pymodbus' own reconnect off: ours has jitter, health and logging
+        )
+        try:
+            connected = await client.connect()
+        except (OSError, ModbusException) as exc:
+            connected, reason = False, str(exc)
+        else:
+            reason = "connection refused or timed out"
+        if not connected:
+            client.close()
+            raise DeviceUnavailable(self.device.name, self.device.endpoint, reason)
+        self._client = client
+
+    async def _close_link(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def _stop_subscriptions(self) -> None:
+        pollers, self._pollers = self._pollers, []
+        for task in pollers:
+            task.cancel()
+        await asyncio.gather(*pollers, return_exceptions=True)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    async def _read_raw(self, tags: list[TagSpec]) -> dict[str, codecs.Value]:
+        try:
+            plan = plan_reads(tags, self.device.unit_id, self.device.max_read_gap)
+        except ValueError as exc:
+            raise TagConfigError(self.device.name, ",".join(t.name for t in tags), str(exc)) from None
+        raws: dict[str, codecs.Value] = {}
+        for request in plan:
+            items = await self._execute_read(request)
+            for tag in request.tags:
+                words = items[request.slice_for(tag)]
+                raws[tag.name] = self._decode_raw(tag, words)
+        return raws
+
+    def _decode_raw(self, tag: TagSpec, words: list[Any]) -> codecs.Value:
+        if codecs.is_bit_table(_address(tag).table):
+            return bool(words[0])
+        return codecs.decode_registers(tag, words, self.device.word_order)
+
+    async def _execute_read(self, request: ReadRequest) -> list[Any]:
+        where = f"{request.table}@{request.address}+{request.count} unit {request.unit_id}"
+        method = _READ_METHOD[request.table]
+        response = await self._call(
+            where, method, request.address, count=request.count, device_id=request.unit_id
+        )
+        # Bit reads come back padded to whole bytes: keep only what was asked for.
+        items = response.bits if codecs.is_bit_table(request.table) else response.registers
+        return list(items[: request.count])
+
+    async def _write_raw(self, tag: TagSpec, raw: codecs.Value) -> None:
+        address = _address(tag)
+        unit = self._unit(tag)
+        where = self._where(tag)
+        if address.table is ModbusTable.COIL:
+            await self._call(where, "write_coil", address.address, bool(raw), device_id=unit)
+            return
+        registers = await self._registers_to_write(tag, raw)
+        if len(registers) == 1:
+            await self._call(where, "write_register", address.address, registers[0], device_id=unit)
+        else:
+            await self._call(where, "write_registers", address.address, registers, device_id=unit)
+
+    async def _registers_to_write(self, tag: TagSpec, raw: codecs.Value) -> list[int]:
+        try:
+            if tag.data_type is DataType.BIT:
+                # Read-modify-write under the adapter lock; the PLC must not change other bits meanwhile.
+                current = await self._execute_read(ReadRequest(
+                    ModbusTable.HOLDING_REGISTER, self._unit(tag), _address(tag).address, 1, (tag,)
+                ))
+                return [codecs.with_bit(int(current[0]), _address(tag).bit or 0, bool(raw))]
+            return codecs.encode_registers(tag, raw, self.device.word_order)
+        except ValueError as exc:
+            raise TagConfigError(self.device.name, self._where(tag), str(exc)) from None
+
+    async def _call(self, where: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One request: library errors and exception replies become typed errors; health updated."""
+        client = self._client
+        if client is None or not client.connected:
+            # Never let pymodbus reconnect inside a request: that is the supervisor's job.
+            raise self._record_failure(DeviceUnavailable(self.device.name, where, "not connected"))
+        try:
+            response = await getattr(client, method)(*args, **kwargs)
+        except ConnectionException as exc:
+            raise self._record_failure(DeviceUnavailable(self.device.name, where, str(exc))) from exc
+        except (ModbusIOException, TimeoutError) as exc:
+            raise self._record_failure(DeviceTimeout(self.device.name, where, str(exc) or "timeout")) from exc
+        except ModbusException as exc:
+            raise self._record_failure(DeviceUnavailable(self.device.name, where, str(exc))) from exc
+        if response.isError():
+            code = getattr(response, "exception_code", 0)
+            raise self._record_failure(ModbusExceptionResponse(self.device.name, where, code))
+        self.tracker.succeeded()
+        return response
+
+    # -- polling ------------------------------------------------------------------------------
+
+    async def _poll(self, names: list[str], callback: DataChangeCallback, interval_s: float) -> None:
+        loop = asyncio.get_running_loop()
+        last: dict[str, tuple[object, Quality]] = {}
+        next_at = loop.time()
+        while True:
+            for value in (await self._poll_once(names)).values():
+                key = (value.value, value.quality)
+                if last.get(value.name) != key:
+                    last[value.name] = key
+                    await deliver(callback, value, self.log)
+            next_at = max(next_at + interval_s, loop.time())  # after a stall, do not burst to catch up
+            await asyncio.sleep(next_at - loop.time())
+
+    async def _poll_once(self, names: list[str]) -> dict[str, TagValue]:
+        try:
+            return await self.read(names)
+        except EquipmentError as exc:
+            # Logged and counted by _call; subscribers see the values turn Bad once.
+            status = BAD_DEVICE_FAILURE if isinstance(exc, ModbusExceptionResponse) else BAD_NO_COMMUNICATION
+            now = datetime.now(UTC)
+            return {name: TagValue(name, None, Quality.BAD, None, now, status) for name in names}
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _tag(self, name: str) -> TagSpec:
+        tag = super()._tag(name)
+        if tag.modbus is None:
+            raise TagConfigError(self.device.name, name, "tag has no Modbus address")
+        return tag
+
+    def _unit(self, tag: TagSpec) -> int:
+        unit = _address(tag).unit_id
+        return self.device.unit_id if unit is None else unit
+
+    def _where(self, tag: TagSpec) -> str:
+        address = _address(tag)
+        return f"{tag.name} {address.table}@{address.address} unit {self._unit(tag)}"
+
+
+def _address(tag: TagSpec) -> ModbusAddress:
+    assert tag.modbus is not None, "checked by ModbusTcpAdapter._tag"
+    return tag.modbus
