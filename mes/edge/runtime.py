@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
+import time
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,25 +20,7 @@ from mes.siteconfig.devices import device_spec_from_row
 log = logging.getLogger("mes.edge")
 
 STATUS_TAGS = ("state", "unit_mode", "good_count", "bad_count", "alarm_code")
-
-
-class Backoff:
-    """Capped exponential backoff with full jitter: no busy loop while a device is down."""
-
-    def __init__(self, first_s: float = 0.2, cap_s: float = 1.5, rng: random.Random | None = None) -> None:
-        self.first_s, self.cap_s = first_s, cap_s
-        self.failures = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        """The wait before the next attempt; grows with every failure up to the cap."""
-        self.failures += 1
-        ceiling = min(self.cap_s, self.first_s * 2 ** (self.failures - 1))
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-
-    def reset(self) -> None:
-        """Forget the failures after a success."""
-        self.failures = 0
+DOWN_STATUS_EVERY_S = 5.0
 
 
 class DeviceMonitor:
@@ -52,44 +34,39 @@ class DeviceMonitor:
         self.adapter: EquipmentAdapter = create_adapter(spec)
         self.poll_interval_s = spec.poll_interval_s
         self.tags = [t.name for t in spec.tags if t.name in STATUS_TAGS]
-        self.backoff = Backoff()
-        self._connected = False
         self._db_down = False
+        self._stored_connected: bool | None = None
+        self._stored_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; failures back off and never end the loop."""
+        """Poll until `stop` is set; the adapter reconnects by itself with backoff while the device is down."""
+        await self.adapter.start()
         try:
             while not stop.is_set():
-                delay = await self._poll_once()
+                await self._poll_once()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                    await asyncio.wait_for(stop.wait(), self.poll_interval_s)
         finally:
             await self.adapter.close()
 
-    async def _poll_once(self) -> float:
-        try:
-            if not self._connected:
-                await self.adapter.connect()
-                self._connected = True
-            values = await self.adapter.read(self.tags)
-        except EquipmentError as exc:
-            return await self._failed(exc)
-        good: dict[str, Any] = {name: v.value for name, v in values.items() if v.is_good}
-        if self.backoff.failures:
-            log.info("%s: connection restored after %d failures", self.device.code, self.backoff.failures)
-        self.backoff.reset()
-        await self._store(connected=True, values=good)
-        return self.poll_interval_s
-
-    async def _failed(self, exc: EquipmentError) -> float:
-        # The first failure is news; repeats while the device stays down are noise.
-        level = logging.ERROR if self.backoff.failures == 0 else logging.DEBUG
-        log.log(level, "%s: %s", self.device.code, exc)
-        self._connected = False
-        await self.adapter.close()
-        delay = self.backoff.next_delay()
-        await self._store(connected=False, error=str(exc), consecutive_failures=self.backoff.failures)
-        return delay
+    async def _poll_once(self) -> None:
+        health = self.adapter.health
+        if health.connected:
+            try:
+                values = await self.adapter.read(self.tags)
+            except EquipmentError:
+                pass  # the adapter logged it (first at ERROR, repeats at DEBUG) and updated its health
+            else:
+                good: dict[str, Any] = {name: v.value for name, v in values.items() if v.is_good}
+                await self._store(connected=True, values=good)
+                return
+        # While a device is down, store its health on the change and then only now and then:
+        # an edge with every PLC away should cost next to nothing.
+        now = time.monotonic()
+        if self._stored_connected is False and now - self._stored_at < DOWN_STATUS_EVERY_S:
+            return
+        await self._store(connected=False, error=health.last_error,
+                          consecutive_failures=health.consecutive_failures)
 
     async def _store(self, **status: Any) -> None:
         # Live status is overwritten every poll: while the database is away it is dropped, not queued.
@@ -103,6 +80,8 @@ class DeviceMonitor:
             if self._db_down:
                 log.info("%s: database available again", self.device.code)
             self._db_down = False
+            self._stored_connected = status["connected"]
+            self._stored_at = time.monotonic()
 
 
 async def run_edge(factory: sessionmaker[Session], line_code: str, stop: asyncio.Event) -> None:

@@ -28,7 +28,7 @@ from mes.siteconfig.schema import EquipmentConfig, SiteConfig
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Base)
 
-CONNECTION_FIELDS = ("unit_id", "word_order", "timeout_s", "poll_interval_s", "security")
+CONNECTION_FIELDS = ("unit_id", "word_order", "timeout_s", "poll_interval_s", "max_read_gap", "security")
 
 
 @dataclass

@@ -26,7 +26,8 @@ def device_spec(equipment: EquipmentConfig) -> DeviceSpec:
         word_order=equipment.word_order,
         timeout_s=equipment.timeout_s,
         poll_interval_s=equipment.poll_interval_s,
-        security=OpcUaSecurity(**equipment.security),
+        security=OpcUaSecurity(**equipment.security.model_dump()),
+        max_read_gap=equipment.max_read_gap,
     )
 
 
@@ -58,4 +59,7 @@ def tag_spec(tag: TagConfig, protocol: Protocol) -> TagSpec:
         offset=tag.offset,
         unit=tag.unit,
         writable=tag.writable,
+        sampling_interval_ms=tag.sampling_interval_ms,
+        queue_size=tag.queue_size,
+        deadband=tag.deadband,
     )

@@ -37,12 +37,35 @@ class TagConfig(Strict):
     unit: str = ""
     writable: bool = False
     sampling_interval_ms: Annotated[float, Field(ge=0)] | None = None
-    deadband: Annotated[float, Field(ge=0)] | None = None
+    queue_size: Annotated[int, Field(ge=1, le=10000)] = 1
+    deadband: Annotated[float, Field(ge=0)] = 0.0
 
     @model_validator(mode="after")
     def _bit_needs_bit_number(self) -> TagConfig:
         if self.type is DataType.BIT and self.bit is None:
             raise ValueError("a 'bit' tag needs 'bit' (0..15)")
+        return self
+
+
+class SecurityConfig(Strict):
+    """OPC UA session security (see docs/equipment-adapters.md); secrets belong in files, not here."""
+
+    policy: Literal["None", "Basic256Sha256"] = "None"
+    mode: Literal["None", "Sign", "SignAndEncrypt"] = "None"
+    certificate: str | None = None
+    private_key: str | None = None
+    private_key_password: str | None = None
+    server_certificate: str | None = None
+    application_uri: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    @model_validator(mode="after")
+    def _policy_and_mode_agree(self) -> SecurityConfig:
+        if (self.policy == "None") != (self.mode == "None"):
+            raise ValueError("security 'policy' and 'mode' must both be None or both be set")
+        if self.policy != "None" and not (self.certificate and self.private_key):
+            raise ValueError("a security policy needs the client 'certificate' and 'private_key'")
         return self
 
 
@@ -57,8 +80,9 @@ class EquipmentConfig(Strict):
     word_order: Literal["big", "little"] = "big"
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 0.5
+    max_read_gap: Annotated[int, Field(ge=0, le=124)] = 0
     calibration_due: date | None = None
-    security: dict[str, str] = Field(default_factory=dict)
+    security: SecurityConfig = Field(default_factory=lambda: SecurityConfig())
     simulator: dict[str, Any] | None = None
     tags: list[TagConfig] = Field(min_length=1)
 
