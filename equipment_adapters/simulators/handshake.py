@@ -41,7 +41,6 @@ class ResultChannel:
         self.queue_size = queue_size
         self.pending: deque[Result] = deque()
         self.published: Result | None = None
-        self._cleared_this_tick = False
 
     def issue(self, serial: str, status: ResultStatus, values: dict[str, Any]) -> Result:
         """Give a finished unit its sequence number now, so no number is ever reused for another."""
@@ -62,11 +61,9 @@ class ResultChannel:
         """See an ack equal to the published sequence, clear ready; publish the next one a tick later."""
         if self.published is not None and ack == self.published.seq:
             self.published = None
-            self._cleared_this_tick = True
-            return  # result_ready is seen at 0 for at least one tick before the next result
-        if self.published is None and self.pending and not self._cleared_this_tick:
+            return  # result_ready is served at 0 for at least one scan before the next result
+        if self.published is None and self.pending:
             self.published = self.pending.popleft()
-        self._cleared_this_tick = False
 
     @property
     def ready(self) -> bool:

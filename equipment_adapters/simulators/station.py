@@ -51,7 +51,11 @@ class SimulatorServer(abc.ABC):
         """Start serving and scanning."""
         await self._serve()
         self.serving = True
-        await self._push(full=True)
+        try:
+            await self._push(full=True)
+        except BaseException:
+            await self.stop()
+            raise
         self._task = asyncio.create_task(self._scan_forever(), name=f"simulator {self.code}")
 
     async def stop(self) -> None:
@@ -67,14 +71,17 @@ class SimulatorServer(abc.ABC):
 
     def inject(self, kind: FaultKind | str, seconds: float | None = None, **options: Any) -> None:
         """Play a fault now: alarms act at once, the others last `seconds` (None: until cleared)."""
-        fault = FaultKind(kind) if kind in FaultKind._value2member_map_ else kind
+        try:
+            fault = FaultKind(kind)
+        except ValueError:
+            raise FaultError(f"unknown fault {kind!r}; known: {[k.value for k in FaultKind]}") from None
         if fault in (FaultKind.EXCEPTION, FaultKind.BAD_STATUS) and fault not in self.protocol_faults:
             raise FaultError(f"{self.code} speaks {self.device.protocol}: fault {fault} does not apply")
-        if fault == FaultKind.ALARM:
+        if fault is FaultKind.ALARM:
             code = int(options.get("code") or min(self.machine.kind.alarms))
             self.machine.raise_alarm(code)
             return
-        self.faults.inject(kind, seconds, **options)
+        self.faults.inject(fault, seconds, **options)
 
     def clear_faults(self) -> None:
         """End every timed fault now (alarms are cleared by recovery: Clear / Unhold)."""
