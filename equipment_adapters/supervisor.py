@@ -74,6 +74,7 @@ class Supervisor:
         self.attempts = 0  # total connect attempts, for tests and diagnostics
         self._link_lost = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -83,6 +84,7 @@ class Supervisor:
     def start(self) -> None:
         """Start supervising (idempotent); must be called inside the running loop."""
         if not self.running:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="equipment-supervisor")
 
     def link_lost(self) -> None:
@@ -94,6 +96,9 @@ class Supervisor:
         task, self._task = self._task, None
         if task is None:
             return
+        # The flag as well as cancel(): a library call inside connect may swallow the cancellation.
+        self._stopping = True
+        self._link_lost.set()
         task.cancel()
         try:
             await task
@@ -103,7 +108,7 @@ class Supervisor:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             self._link_lost.clear()  # before the check, so a loss reported after it still wakes us
             if self._is_connected():
                 failures = 0
@@ -114,7 +119,7 @@ class Supervisor:
             # The adapter has already logged it and updated health.
             with contextlib.suppress(Exception):
                 await self._connect()
-            if not self._is_connected():
+            if not self._is_connected() and not self._stopping:
                 failures += 1
                 await asyncio.sleep(self.backoff.delay(failures))
 
