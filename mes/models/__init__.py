@@ -1,17 +1,43 @@
 """The one model layer: SQLAlchemy 2 typed declarative models."""
 
 from mes.models.base import Base, UTCDateTime, utcnow
+from mes.models.compliance import AuditEvent
 from mes.models.people import User
 from mes.models.plant import Area, Equipment, EquipmentStatus, Line, Site, StateChange, Station
 from mes.models.product import Brand, Product, Routing, RoutingOperation
+from mes.models.production import (
+    Bom,
+    BomLine,
+    ComponentConsumption,
+    MaterialLot,
+    Measurement,
+    MeasurementSpec,
+    Nonconformance,
+    NumberCounter,
+    OperationRecord,
+    Unit,
+    WorkOrder,
+)
+from mes.models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Area",
+    "AuditEvent",
     "Base",
+    "Bom",
+    "BomLine",
     "Brand",
+    "ComponentConsumption",
     "Equipment",
     "EquipmentStatus",
     "Line",
+    "MaterialLot",
+    "Measurement",
+    "MeasurementSpec",
+    "Nonconformance",
+    "NumberCounter",
+    "OperationRecord",
     "Product",
     "Routing",
     "RoutingOperation",
@@ -19,6 +45,8 @@ __all__ = [
     "StateChange",
     "Station",
     "UTCDateTime",
+    "Unit",
     "User",
+    "WorkOrder",
     "utcnow",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from mes.db import create_db_engine
 from mes.models import Base
+from tests.support.audit_triggers import audit_triggers_bypassed
 
 POSTGRES_ENV = "MES_TEST_DATABASE_URL"
 
@@ -43,7 +44,7 @@ def fresh_database_url(tmp_dir: Path) -> Iterator[str]:
 
 def clear_tables(engine: Engine) -> None:
     """Delete every row, children first, so the next test starts from an empty migrated schema."""
-    with engine.begin() as conn:
+    with engine.begin() as conn, audit_triggers_bypassed(conn):
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
 
