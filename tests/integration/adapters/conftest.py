@@ -5,9 +5,11 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import pytest
 from asyncua import Server, ua
+from asyncua.common.callback import CallbackType, ServerItemCallback
 from pymodbus.pdu import ModbusPDU
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType as SimType
@@ -120,8 +122,16 @@ async def start_opcua_server(port: int, path: str = "adapters") -> tuple[Server,
         ua.NodeId("Add", index), "Add", _add, [ua.VariantType.Int32, ua.VariantType.Int32], [ua.VariantType.Int32]
     )
     nodes["Add"] = method.nodeid
+    server.subscribe_server_callback(CallbackType.PreWrite, partial(_clamp_write, nodes["Clamped"]))
     await server.start()
     return server, nodes
+
+
+def _clamp_write(clamped: ua.NodeId, event: ServerItemCallback, _dispatcher: object) -> None:
+    """Like a PLC limiting a setpoint: values written to "Clamped" are stored as at most CLAMP_MAX."""
+    for item in event.request_params.NodesToWrite:
+        if item.NodeId == clamped and item.Value.Value.Value > CLAMP_MAX:
+            item.Value = ua.DataValue(ua.Variant(CLAMP_MAX, ua.VariantType.Int16))
 
 
 async def _add(parent: ua.NodeId, a: ua.Variant, b: ua.Variant) -> list[ua.Variant]:
@@ -139,4 +149,5 @@ _VARIABLES = [
     ("String", ua.VariantType.String, ""),
     ("Sensor", ua.VariantType.Double, 0.0),
     ("Counter", ua.VariantType.Double, 0.0),
+    ("Clamped", ua.VariantType.Int16, 0),
 ]
