@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from equipment_adapters.codecs import decode_registers, encode_registers, is_bit_table, with_bit
@@ -47,13 +48,14 @@ class RegisterImage:
             return bool(words[tag.modbus.address])
         return tag.to_engineering(decode_registers(tag, words[_slice(tag)], self.device.word_order))
 
-    def changed_by_client(self, table: ModbusTable, served: list[int]) -> Iterator[TagSpec]:
-        """Writable tags whose served words differ from what the simulator last stored."""
+    def changed_by_client(self, table: ModbusTable, served: list[int],
+                          written: AbstractSet[int] = frozenset()) -> Iterator[TagSpec]:
+        """Writable tags a client wrote: served words differ from the image, or an address was written."""
         mine = self.tables[table]
         for tag in self.tags:
             if tag.writable and tag.modbus and tag.modbus.table is table:
                 where = _slice(tag)
-                if served[where] != mine[where]:
+                if served[where] != mine[where] or not written.isdisjoint(range(where.start, where.stop)):
                     yield tag
 
     def _store(self, tag: TagSpec, value: Any) -> None:

@@ -39,6 +39,7 @@ class ModbusSimulator(SimulatorServer):
         self._server: ModbusTcpServer | None = None
         self._internal = False  # our own reads/writes pass the action hook untouched
         self._writable = self._writable_addresses()
+        self._written: dict[ModbusTable, set[int]] = {table: set() for table in TABLES}
 
     async def _serve(self) -> None:
         device = SimDevice(id=self.device.unit_id, simdata=self._blocks(), action=self._action)
@@ -56,8 +57,9 @@ class ModbusSimulator(SimulatorServer):
             if not any(self._writable[table]):
                 continue
             served = await self._get(table)
-            for tag in self.image.changed_by_client(table, served):
-                self._take_write(tag.name, self.image.load(tag, served))
+            written, self._written[table] = self._written[table], set()
+            tags = {tag.name: tag for tag in self.image.changed_by_client(table, served, written)}
+            self._take_writes({name: self.image.load(tag, served) for name, tag in tags.items()})
             self._served[table] = served  # a write the machine refused is reverted by the push
 
     async def _push(self, full: bool) -> None:
@@ -84,6 +86,7 @@ class ModbusSimulator(SimulatorServer):
             span = range(address, address + len(set_values))
             if not all(a < len(writable) and writable[a] for a in span):
                 return ExcCodes.ILLEGAL_ADDRESS  # PLC-owned values are read-only to clients
+            self._written[WRITE_TABLE[function_code]].update(span)  # a rewrite of the same value counts too
         return None
 
     async def _get(self, table: ModbusTable) -> list[int]:

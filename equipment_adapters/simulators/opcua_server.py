@@ -84,12 +84,14 @@ class OpcUaSimulator(SimulatorServer):
         assert self._server is not None
         if self._bad:
             return  # the served values are Bad placeholders, not client writes
+        writes = {}
         for tag in self.tags:
             if tag.writable:
                 value = self._server.read_attribute_value(self._nodes[tag.name]).Value.Value
                 if value is not None and value != self._served.get(tag.name):
                     self._served[tag.name] = value
-                    self._take_write(tag.name, tag.to_engineering(value))
+                    writes[tag.name] = tag.to_engineering(value)
+        self._take_writes(writes)
 
     async def _push(self, full: bool) -> None:
         assert self._server is not None

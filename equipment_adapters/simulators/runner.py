@@ -60,13 +60,13 @@ class SimulatorFleet:
             if isinstance(result, Exception):
                 log.error("%s did not stop cleanly: %s", machine.code, result)
 
-    def inject_fault(self, code: str, fault: str, seconds: float | None = None, **options: Any) -> None:
-        """Play a fault on the machine `code` (KeyError when there is no such machine)."""
-        self.machines[code].inject(fault, seconds, **options)
+    def inject_fault(self, machine: str, fault: str, seconds: float | None = None, **options: Any) -> None:
+        """Play a fault on the machine with that equipment code (KeyError when there is none)."""
+        self.machines[machine].inject(fault, seconds, **options)
 
-    def clear_faults(self, code: str) -> None:
-        """End the timed faults of machine `code`."""
-        self.machines[code].clear_faults()
+    def clear_faults(self, machine: str) -> None:
+        """End the timed faults of the machine with that equipment code."""
+        self.machines[machine].clear_faults()
 
     async def __aenter__(self) -> SimulatorFleet:
         await self.start()

@@ -126,11 +126,13 @@ class SimulatorServer(abc.ABC):
                         "%s: scan failed", self.code, exc_info=True)
             await asyncio.sleep(self.config.tick_s)
 
-    def _take_write(self, name: str, value: Any) -> None:
-        try:
-            self.machine.write(name, value)
-        except KeyError:
-            log.debug("%s: write to %s ignored: the machine has no such input", self.code, name)
+    def _take_writes(self, writes: dict[str, Any]) -> None:
+        # Parameters first: a download and its cycle_enable landing in one scan must end enabled.
+        for name in sorted(writes, key=lambda n: not n.startswith("param_")):
+            try:
+                self.machine.write(name, writes[name])
+            except KeyError:
+                log.debug("%s: write to %s ignored: the machine has no such input", self.code, name)
 
     @abc.abstractmethod
     async def _serve(self) -> None:
