@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mes.models.base import Base
+from mes.models.base import Base, UTCDateTime
 
 
 class Brand(Base):
@@ -32,6 +32,9 @@ class Routing(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
+    # Work orders are released only on an approved routing version (production, migration 0003).
+    approved: Mapped[bool] = mapped_column(default=False, server_default=false())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     operations: Mapped[list[RoutingOperation]] = relationship(
         back_populates="routing", order_by="RoutingOperation.seq"
     )
@@ -47,6 +50,8 @@ class RoutingOperation(Base):
     seq: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     station_type: Mapped[str] = mapped_column(String(60))
+    # A unit failing this operation is reworked from this (earlier or same) operation; None = retest here.
+    rework_target_seq: Mapped[int | None] = mapped_column(Integer)
     routing: Mapped[Routing] = relationship(back_populates="operations")
 
 
