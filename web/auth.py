@@ -18,7 +18,9 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from mes.compliance import AuditActor, record_audit
 from mes.db import unit_of_work
 from mes.models import User, utcnow
 from mes.security.passwords import verify_password
@@ -37,6 +39,7 @@ def require_login():  # type: ignore[no-untyped-def]
     user_id = session.get("user_id")
     last_seen = session.get("last_seen", 0)
     if user_id and time.time() - last_seen > current_app.config["MES_SESSION_IDLE_S"]:
+        _audit_idle_logout(user_id)
         session.clear()
         flash(_("Your session has expired. Please sign in again."), "warning")
         user_id = None
@@ -56,6 +59,15 @@ def require_login():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login", next=request.full_path))
 
 
+def _audit_idle_logout(user_id: int) -> None:
+    """The inactivity timeout (§11.200(a)) ends the session: recorded as a LOGOUT with its reason."""
+    with unit_of_work(current_app.extensions["mes.sessions"]) as db:
+        user = db.get(User, user_id)
+        if user is not None:
+            record_audit(db, actor=_actor(user), action="LOGOUT", entity="app_user", entity_id=str(user.id),
+                         reason="session idle timeout")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     """The sign-in form; a wrong password counts towards the lockout."""
@@ -71,27 +83,51 @@ def login():  # type: ignore[no-untyped-def]
 
 
 def _authenticate(username: str, password: str) -> str | None:
-    """Sign the user in, or return the message saying why not."""
+    """Sign the user in, or return the message saying why not; every attempt is audited."""
     max_failures = current_app.config["MES_MAX_FAILED_LOGINS"]
     with unit_of_work(current_app.extensions["mes.sessions"]) as db:
         user = db.scalars(select(User).where(User.username == username)).one_or_none()
         if user is None or not user.active:
+            _audit_failure(db, username, user, "unknown or inactive account")
             return _("Wrong user name or password.")
         if user.locked_at is not None:
+            _audit_failure(db, username, user, "account locked")
             return _(LOCKED_MESSAGE)
         if not verify_password(user.password_hash, password):
             user.failed_logins += 1
+            _audit_failure(db, username, user, f"wrong password ({user.failed_logins} in a row)")
             if user.failed_logins >= max_failures:
                 user.locked_at = utcnow()
+                record_audit(db, actor=AuditActor.system(_workstation()), action="LOCKOUT", entity="app_user",
+                             entity_id=str(user.id), field="locked_at", new=user.locked_at,
+                             reason=f"{user.failed_logins} failed sign-ins in a row")
                 return _(LOCKED_MESSAGE)
             return _("Wrong user name or password.")
         user.failed_logins = 0
         user.last_login_at = utcnow()
+        record_audit(db, actor=_actor(user), action="LOGIN", entity="app_user", entity_id=str(user.id))
         session.clear()  # a new session id on sign-in: no session fixation
         session["user_id"] = user.id
         session["lang"] = user.language
         session["last_seen"] = time.time()
     return None
+
+
+def _audit_failure(db: Session, username: str, user: User | None, reason: str) -> None:
+    """LOGIN_FAIL names the attempted user name (never the password) and the account if it exists."""
+    attempted = username[:60] or "(empty)"
+    record_audit(db, actor=AuditActor(None, attempted, _workstation()), action="LOGIN_FAIL",
+                 entity="app_user", entity_id=str(user.id) if user else attempted,
+                 new={"username": attempted}, reason=reason)
+
+
+def _actor(user: User) -> AuditActor:
+    return AuditActor(user.id, user.display_name, _workstation())
+
+
+def _workstation() -> str:
+    """The terminal's address (§11.10(h) device check: where an entry came from)."""
+    return (request.remote_addr or "unknown")[:100]
 
 
 def _safe_next(target: str | None) -> str:
@@ -104,5 +140,7 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
     """Sign out (a POST with the CSRF token, so no page can sign a user out behind their back)."""
+    with unit_of_work(current_app.extensions["mes.sessions"]) as db:
+        record_audit(db, actor=_actor(g.user), action="LOGOUT", entity="app_user", entity_id=str(g.user.id))
     session.clear()
     return redirect(url_for("auth.login"))
