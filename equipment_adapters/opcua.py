@@ -48,6 +48,9 @@ class _SubscriptionRequest:
     interval_s: float
 
 
+SESSION_TIMEOUT_MS = 600_000
+
+
 class OpcUaAdapter(SupervisedAdapter):
     """An OPC UA server: batched reads with quality, typed verified writes, real subscriptions."""
 
@@ -114,6 +117,9 @@ class OpcUaAdapter(SupervisedAdapter):
 
     async def _open_link(self) -> None:
         client = Client(self.device.endpoint, timeout=self.device.timeout_s)
+        # Ask for what common servers grant (10 min) rather than asyncua's hour, which every
+        # server revises down with a warning on each connect; the supervisor renews on loss anyway.
+        client.session_timeout = SESSION_TIMEOUT_MS
         try:
             await self._apply_security(client)
             # Our supervisor reconnects (backoff, health, logging): the library's stays off.

@@ -49,6 +49,9 @@ def run_demo(settings: Settings, port: int, demo_password: str) -> int:
     try:
         for name, args in commands:
             children.append((name, _spawn(args, env)))
+            if name == "simulators":
+                # The edge would only log refused connections until the simulated PLCs listen.
+                _wait_for_port("127.0.0.1", settings.simulator_control_port, children, lambda: stopping)
         if _wait_for_port(settings.host, port, children, lambda: stopping):
             _announce(settings.host, port, site)
         while not stopping:

@@ -21,5 +21,7 @@ def configure_logging(level: str = "INFO", component: str | None = None) -> None
     # Library chatter at INFO drowns the events an operator needs to see.
     for noisy in ("asyncua", "pymodbus", "waitress", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Only the PLC simulators run an OPC UA server here; their "no security policy" notice is by design.
+    logging.getLogger("asyncua.server.server").setLevel(max(logging.ERROR, root.level))
     if component:
         logging.getLogger("mes").info("%s starting (log level %s)", component, level)
