@@ -1,32 +1,8 @@
-"""PackML (ISA-TR88.00.02) state numbers as the MES shows and counts them (DOMAIN.md §6)."""
+"""PackML states as the MES shows them: names and display groups (numbers in equipment_adapters.packml)."""
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-
-class PackMLState(IntEnum):
-    """StateCurrent values of ISA-TR88.00.02 (OPC 30060 numbers differ: map those by name)."""
-
-    UNDEFINED = 0
-    CLEARING = 1
-    STOPPED = 2
-    STARTING = 3
-    IDLE = 4
-    SUSPENDED = 5
-    EXECUTE = 6
-    STOPPING = 7
-    ABORTING = 8
-    ABORTED = 9
-    HOLDING = 10
-    HELD = 11
-    UNHOLDING = 12
-    SUSPENDING = 13
-    UNSUSPENDING = 14
-    RESETTING = 15
-    COMPLETING = 16
-    COMPLETE = 17
-
+from equipment_adapters.packml import PackMLState
 
 # Display groups for the line page, after the usual andon colours.
 STATE_GROUP = {
