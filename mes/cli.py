@@ -197,6 +197,33 @@ def audit_show(settings: Settings, entity: str, entity_id: str) -> None:
     click.echo("\n".join(lines))
 
 
+
+@main.group("api-token")
+def api_token() -> None:
+    """Tokens for the REST API (/api/v1)."""
+
+
+@api_token.command("create")
+@click.option("--user", "username", required=True, help="User name the token acts as.")
+@click.option("--name", default="api", show_default=True, help="What the token is for.")
+@click.pass_obj
+def api_token_create(settings: Settings, username: str, name: str) -> None:
+    """Create a token for a user and print it once (only its hash is stored)."""
+    from mes.compliance.audit import AuditActor
+    from mes.db import create_db_engine, session_factory, unit_of_work
+    from mes.services.api_tokens import create_token
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            token = create_token(session, AuditActor.system("cli"), username, name)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(token)
+
+
 def _load_site(path: Path):  # type: ignore[no-untyped-def]
     from mes.siteconfig import SiteConfigError, load_site_config
 

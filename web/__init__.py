@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from mes.db import create_db_engine, session_factory
 from mes.settings import Settings
-from web import auth, line
+from web import api, auth, line
 from web.i18n import current_language, gettext
 
 csrf = CSRFProtect()
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(line.bp)
+    api.register(app)
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: cross-site forgery cannot use them
     _install_template_helpers(app)
     _install_error_pages(app)
     return app

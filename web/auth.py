@@ -29,6 +29,7 @@ from web.i18n import gettext as _
 bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
+TOKEN_BLUEPRINTS = {"api"}  # authenticate each request by bearer token themselves (web/api)
 LOCKED_MESSAGE = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."
 
 
@@ -36,6 +37,8 @@ LOCKED_MESSAGE = "This account is locked after too many failed sign-ins. Ask an 
 def require_login():  # type: ignore[no-untyped-def]
     """Refuse anonymous requests: pages go to the sign-in form, JSON endpoints get 401."""
     g.user = None
+    if request.blueprint in TOKEN_BLUEPRINTS:
+        return None
     user_id = session.get("user_id")
     last_seen = session.get("last_seen", 0)
     if user_id and time.time() - last_seen > current_app.config["MES_SESSION_IDLE_S"]:

@@ -1,0 +1,1 @@
+"""Production use cases: one function per use case, each taking a session and raising typed domain errors."""

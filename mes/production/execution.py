@@ -1,0 +1,113 @@
+"""Running operations on units: start with routing enforcement, complete with measurements and result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mes.compliance.audit import AuditActor
+from mes.domain.routing import check_can_complete, check_can_start, seq_after
+from mes.models import Equipment, Nonconformance, OperationRecord, Station, Unit, utcnow
+from mes.production.common import (
+    as_steps,
+    audit,
+    get_by,
+    lock_unit,
+    open_record,
+    routing_steps,
+    unit_state,
+    work_order_of,
+)
+from mes.production.components import check_components_complete
+from mes.production.errors import InvalidInput, WrongWorkOrderStatus
+from mes.production.measurements import MeasurementInput, add_measurements, check_plan_complete
+from mes.production.workorders import update_work_order_progress
+
+
+def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, station_code: str,
+                    equipment_code: str | None = None) -> OperationRecord:
+    """Start operation `seq` of the unit at a station: only its next operation, at a station of the right type."""
+    unit = lock_unit(session, serial)
+    wo = work_order_of(session, unit)
+    if wo.status not in ("released", "in_progress"):
+        raise WrongWorkOrderStatus(status=wo.status, needed="released")
+    station = get_by(session, Station, "Station", code=station_code)
+    equipment_id = _equipment_id(session, station, equipment_code)
+    operations = routing_steps(session, wo.routing_id)
+    step = check_can_start(as_steps(operations), unit_state(unit), seq, station.station_type)
+    operation = next(op for op in operations if op.seq == step.seq)
+    retests = session.scalar(select(func.count()).where(OperationRecord.unit_id == unit.id,
+                                                        OperationRecord.seq == seq)) or 0
+    record = OperationRecord(unit_id=unit.id, routing_operation_id=operation.id, seq=seq, station_id=station.id,
+                             equipment_id=equipment_id, operator_id=actor.user_id, retest_count=retests)
+    session.add(record)
+    unit.open_seq = seq
+    if unit.status == "allocated":
+        unit.status = "in_progress"
+    session.flush()
+    audit(session, actor, "CREATE", "operation_record", record.id, new=f"{serial} op {seq} at {station_code}")
+    update_work_order_progress(session, actor, wo)
+    return record
+
+
+def _equipment_id(session: Session, station: Station, equipment_code: str | None) -> int | None:
+    if equipment_code is None:
+        return None
+    equipment = get_by(session, Equipment, "Equipment", code=equipment_code)
+    if equipment.station_id != station.id:
+        raise InvalidInput(f"equipment {equipment_code} is not at station {station.code}")
+    return equipment.id
+
+
+def complete_operation(session: Session, actor: AuditActor, serial: str, seq: int,
+                       measurements: Sequence[MeasurementInput] = (), failed: bool = False) -> OperationRecord:
+    """Complete the operation in progress: pass when every measurement is within limits and none is missing.
+
+    A failure (a measurement out of limits, or `failed` reported by the station) opens a nonconformance
+    and holds the unit.
+    """
+    unit = lock_unit(session, serial)
+    check_can_complete(unit_state(unit), seq)
+    record = open_record(session, unit)
+    assert record is not None, "open_seq is set only together with an open record"
+    add_measurements(session, actor, unit, record, measurements)
+    passed = not failed and all(m.passed for m in record.measurements)
+    if passed:
+        check_plan_complete(session, record)
+        check_components_complete(session, unit, seq)
+    record.result = "pass" if passed else "fail"
+    record.completed_at = utcnow()
+    unit.open_seq = None
+    audit(session, actor, "UPDATE", "operation_record", record.id, field="result", new=record.result)
+    if passed:
+        _advance(session, actor, unit, seq)
+    else:
+        open_nonconformance(session, actor, unit, record)
+    return record
+
+
+def _advance(session: Session, actor: AuditActor, unit: Unit, seq: int) -> None:
+    wo = work_order_of(session, unit)
+    unit.next_seq = seq_after(as_steps(routing_steps(session, wo.routing_id)), seq)
+    if unit.next_seq is None:
+        audit(session, actor, "UPDATE", "unit", unit.serial, field="status", old=unit.status, new="completed")
+        unit.status = "completed"
+        unit.completed_at = utcnow()
+        session.flush()
+        update_work_order_progress(session, actor, wo)
+
+
+def open_nonconformance(session: Session, actor: AuditActor, unit: Unit, record: OperationRecord) -> Nonconformance:
+    """Open an NC for a failed operation and hold the unit until it is dispositioned."""
+    failed = [m.name for m in record.measurements if not m.passed]
+    text = f"op {record.seq} failed" + (f": out of limits {', '.join(failed)}" if failed else "")
+    nc = Nonconformance(number=f"NC-{unit.serial}-{record.id}", unit_id=unit.id, operation_record_id=record.id,
+                        description=text[:500], status="open")
+    session.add(nc)
+    session.flush()
+    audit(session, actor, "CREATE", "nonconformance", nc.number, new=text)
+    audit(session, actor, "UPDATE", "unit", unit.serial, field="on_hold", old=False, new=True, reason=nc.number)
+    unit.on_hold = True
+    return nc

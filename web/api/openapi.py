@@ -1,0 +1,99 @@
+"""The OpenAPI 3 document of /api/v1, written by hand; a test checks it names every route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from web.api import bp
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+QTY = {"oneOf": [NUM, STR], "description": "a number or a decimal string"}
+MEASUREMENT = _obj(["name", "value"], name=STR, value=NUM,
+                   manual={**BOOL, "description": "typed by a person (flagged in the record)"})
+SCHEMAS = {
+    "Error": _obj(["error"], error=_obj(["code", "message"], code=STR, message=STR)),
+    "WorkOrderIn": _obj(["product_gtin", "quantity"], product_gtin=STR, quantity=INT, number=STR),
+    "SerialsIn": _obj(["count"], count=INT),
+    "StartIn": _obj(["station"], station=STR, equipment=STR),
+    "CompleteIn": _obj([], measurements={"type": "array", "items": MEASUREMENT},
+                       failed={**BOOL, "description": "the station reports a failure"}),
+    "MeasurementsIn": _obj(["measurements"], measurements={"type": "array", "items": MEASUREMENT}),
+    "ComponentIn": _obj(["scan"], quantity=QTY, scan={
+        **STR, "description": "GS1 element string, MES1| internal label, or a unit serial"}),
+    "ReasonIn": _obj(["reason"], reason=STR),
+    "LotIn": _obj(["part_number", "lot_number", "supplier", "country_of_origin", "quantity"],
+                  part_number=STR, lot_number=STR, supplier=STR, country_of_origin=STR, quantity=QTY,
+                  expiry={**STR, "format": "date"}, gtin=STR),
+}
+
+
+def _op(summary: str, ok: int = 200, body: str | None = None, params: tuple[str, ...] = (),
+        query: tuple[str, ...] = (), errors: tuple[int, ...] = (404,)) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(ok): {"description": "OK", "content": {"application/json": {}}}}
+    for status in (401, *errors):
+        responses[str(status)] = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
+    op: dict[str, Any] = {"summary": summary, "responses": responses, "parameters": [
+        *({"name": p, "in": "path", "required": True, "schema": INT if p in ("seq", "lot_id") else STR}
+          for p in params),
+        *({"name": q, "in": "query", "required": False, "schema": STR} for q in query)]}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    return op
+
+
+W = (400, 404, 409, 422)  # the errors a write can answer
+PATHS = {
+    "/work-orders": {"get": _op("List work orders", query=("status", "limit"), errors=(422,)),
+                     "post": _op("Create a planned work order", 201, "WorkOrderIn", errors=W)},
+    "/work-orders/{number}": {"get": _op("Get a work order", params=("number",))},
+    "/work-orders/{number}/release": {"post": _op("Release a work order", params=("number",), errors=W)},
+    "/work-orders/{number}/serials": {"post": _op("Allocate serials", 201, "SerialsIn", ("number",), errors=W)},
+    "/units/{serial}": {"get": _op("Get a unit with its history", params=("serial",))},
+    "/units/{serial}/operations/{seq}/start": {"post": _op("Start an operation", 201, "StartIn",
+                                                           ("serial", "seq"), errors=W)},
+    "/units/{serial}/operations/{seq}/complete": {"post": _op("Complete the operation in progress", 200,
+                                                              "CompleteIn", ("serial", "seq"), errors=W)},
+    "/units/{serial}/measurements": {"post": _op("Record measurements", 201, "MeasurementsIn", ("serial",),
+                                                 errors=W)},
+    "/units/{serial}/components": {"post": _op("Consume a scanned component", 201, "ComponentIn", ("serial",),
+                                               errors=W)},
+    "/units/{serial}/rework": {"post": _op("Rework the held unit", 200, "ReasonIn", ("serial",), errors=W)},
+    "/units/{serial}/scrap": {"post": _op("Scrap the unit", 200, "ReasonIn", ("serial",), errors=W)},
+    "/units/{serial}/trace": {"get": _op("Backward genealogy of a unit", params=("serial",))},
+    "/units/{serial}/where-used": {"get": _op("Forward genealogy of a component serial", params=("serial",))},
+    "/lots/{lot}/where-used": {"get": _op("Forward genealogy of a material lot", params=("lot",),
+                                          query=("part_number",))},
+    "/material-lots": {"post": _op("Receive a material lot (quarantined)", 201, "LotIn", errors=W)},
+    "/material-lots/{lot_id}": {"get": _op("Get a material lot", params=("lot_id",))},
+    "/material-lots/{lot_id}/release": {"post": _op("Release a lot", params=("lot_id",), errors=W)},
+    "/material-lots/{lot_id}/quarantine": {"post": _op("Quarantine a lot", 200, "ReasonIn", ("lot_id",),
+                                                       errors=W)},
+    "/openapi.json": {"get": {"summary": "This document", "security": [],
+                              "responses": {"200": {"description": "OK"}}}},
+}
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "Technopolis MES production API", "version": "1",
+             "description": "Work orders, units, operations, measurements, components, lots and genealogy. "
+                            "Errors: {error: {code, message}}; Accept-Language: ru for Russian messages."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+    "paths": PATHS,
+}
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI document (public: it holds no data)."""
+    return jsonify(DOCUMENT)

@@ -1,0 +1,60 @@
+"""Work orders: create, release, list, get, and allocate serials."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from mes.production import serials, workorders
+from mes.production.errors import InvalidInput
+from web.api import bp
+from web.api import serialize as out
+from web.api.inputs import body, integer, text
+from web.api.transaction import read_only, transaction
+
+STATUSES = ("planned", "released", "in_progress", "on_hold", "completed", "closed")
+
+
+@bp.get("/work-orders")
+def list_work_orders():  # type: ignore[no-untyped-def]
+    """The newest work orders, optionally filtered by ?status= and ?limit=."""
+    status = request.args.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit():
+        raise InvalidInput("limit must be a positive integer")
+    with read_only() as s:
+        return jsonify(work_orders=[out.work_order(s, wo) for wo in workorders.list_work_orders(s, status, int(limit))])
+
+
+@bp.post("/work-orders")
+def create_work_order():  # type: ignore[no-untyped-def]
+    """Create a planned work order: {product_gtin, quantity, number?}."""
+    data = body()
+    gtin, quantity = text(data, "product_gtin", max_len=14), integer(data, "quantity")
+    with transaction() as s:
+        wo = workorders.create_work_order(s, g.actor, gtin, quantity, text(data, "number", required=False, max_len=40))
+        return jsonify(out.work_order(s, wo)), 201
+
+
+@bp.get("/work-orders/<number>")
+def get_work_order(number: str):  # type: ignore[no-untyped-def]
+    """One work order with its unit counts."""
+    with read_only() as s:
+        return jsonify(out.work_order(s, workorders.get_work_order(s, number)))
+
+
+@bp.post("/work-orders/<number>/release")
+def release_work_order(number: str):  # type: ignore[no-untyped-def]
+    """Release a planned work order (its routing version must be approved)."""
+    body()
+    with transaction() as s:
+        return jsonify(out.work_order(s, workorders.release_work_order(s, g.actor, number)))
+
+
+@bp.post("/work-orders/<number>/serials")
+def allocate_serials(number: str):  # type: ignore[no-untyped-def]
+    """Allocate {count} new serials to a released work order."""
+    count = integer(body(), "count")
+    with transaction() as s:
+        return jsonify(serials=serials.allocate_serials(s, g.actor, number, count)), 201
