@@ -197,7 +197,6 @@ def audit_show(settings: Settings, entity: str, entity_id: str) -> None:
     click.echo("\n".join(lines))
 
 
-
 @main.group("api-token")
 def api_token() -> None:
     """Tokens for the REST API (/api/v1)."""
