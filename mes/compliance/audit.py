@@ -118,4 +118,4 @@ def _identify(obj: object) -> tuple[str, str]:
     identity = state.identity or state.mapper.primary_key_from_instance(obj)
     if identity is None or any(part is None for part in identity):
         raise ValueError(f"{type(obj).__name__} has no primary key yet: add and flush it first")
-    return state.mapper.persist_selectable.name, "/".join(str(part) for part in identity)
+    return str(state.mapper.persist_selectable.name), "/".join(str(part) for part in identity)

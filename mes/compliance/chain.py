@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from typing import Any
 
 GENESIS_HASH = "0" * 64  # prev_hash of the first entry
@@ -23,7 +24,11 @@ HASHED_FIELDS = (
     "old_value", "new_value", "reason", "workstation", "app_version", "prev_hash",
 )
 
-_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# Keys in sorted order; the template below is json.dumps(sort_keys=True, separators=(",", ":"),
+# ensure_ascii=False) unrolled, ~3x faster, which matters when verifying millions of entries.
+SORTED_FIELDS = tuple(sorted(HASHED_FIELDS))
+TS_POSITION = SORTED_FIELDS.index("ts_utc")
+_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in SORTED_FIELDS) + "}"
 
 
 def format_ts(ts: datetime) -> str:
@@ -35,14 +40,47 @@ def format_ts(ts: datetime) -> str:
 
 def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
     """The exact bytes that are hashed for an entry (its HASHED_FIELDS, row_hash excluded)."""
-    values = {name: entry[name] for name in HASHED_FIELDS}
-    values["ts_utc"] = format_ts(values["ts_utc"])
-    return _canonical_json(values).encode()
+    values = [entry[name] for name in SORTED_FIELDS]
+    values[TS_POSITION] = format_ts(values[TS_POSITION])
+    return canonical_text(values).encode()
+
+
+def canonical_text(values: Sequence[Any]) -> str:
+    """The canonical JSON of the hashed values given in SORTED_FIELDS order, timestamp already as text."""
+    return _TEMPLATE % tuple(map(_json_scalar, values))
 
 
 def compute_row_hash(entry: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the entry's canonical bytes; prev_hash is inside, which makes the chain."""
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
+
+
+def hash_values(v: Sequence[Any]) -> str:
+    """compute_row_hash for a stored row: values in SORTED_FIELDS order, the timestamp as text.
+
+    The hot path of verification, unrolled: the NOT NULL text columns go straight to the C string
+    encoder. Equal to canonical_text for every row the schema admits (a unit test holds it to that).
+    """
+    e = encode_basestring
+    text = (
+        f'{{"action":{e(v[0])},"app_version":{e(v[1])},"entity":{e(v[2])},"entity_id":{e(v[3])},'
+        f'"field":{"null" if v[4] is None else e(v[4])},"id":{v[5]:d},'
+        f'"new_value":{"null" if v[6] is None else e(v[6])},"old_value":{"null" if v[7] is None else e(v[7])},'
+        f'"prev_hash":{e(v[8])},"reason":{"null" if v[9] is None else e(v[9])},"ts_utc":{e(v[10])},'
+        f'"user_id":{"null" if v[11] is None else format(v[11], "d")},"user_name":{e(v[12])},'
+        f'"workstation":{e(v[13])}}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _json_scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if type(value) is int:  # not bool: JSON would write true/false
+        return str(value)
+    raise TypeError(f"audit fields are text, integers or null, not {type(value).__name__}")
 
 
 def chain(entries: Iterable[dict[str, Any]], last_id: int, last_hash: str) -> Iterator[dict[str, Any]]:

@@ -42,3 +42,18 @@ def test_show_says_so_when_a_record_has_no_history(engine, mes):
     result = mes("audit", "show", "--entity", "work_order", "--id", "nope")
     assert result.exit_code == 1
     assert "no audit entries for work_order nope" in result.output
+
+
+def test_verify_checks_the_head_written_down_at_an_earlier_review(five_events, engine, mes):
+    head = mes("audit", "verify").output.split("head: ")[1].rstrip(")\n")
+    as_attacker(engine, "DELETE FROM audit_event WHERE id = 5")
+    assert mes("audit", "verify").exit_code == 0
+    result = mes("audit", "verify", "--anchor", head)
+    assert result.exit_code == 1
+    assert "chain BROKEN at event 5 (truncated)" in result.output
+
+
+def test_a_malformed_anchor_is_refused(engine, mes):
+    result = mes("audit", "verify", "--anchor", "five:abc")
+    assert result.exit_code == 2
+    assert "EVENT_ID:ROW_HASH" in result.output

@@ -1,10 +1,13 @@
 """verify_chain finds tampering by someone who got past the triggers, and names the first bad link."""
 
+import pytest
 from sqlalchemy import text
 
 from mes.compliance import verify_chain
-from mes.compliance.chain import compute_row_hash
+from mes.compliance.chain import chain, compute_row_hash
+from mes.models import AuditEvent
 from tests.integration.compliance.conftest import append_events, as_attacker
+from tests.support.database import on_postgres
 
 
 def test_an_empty_trail_is_intact(engine):
@@ -69,8 +72,47 @@ def test_a_renumbered_entry_is_caught(five_events, engine):
 
 def _typed(engine, row):
     """The row with its timestamp as the model type gives it (SQLite returns text to raw SQL)."""
-    from mes.models import AuditEvent
-
     with engine.connect() as conn:
         ts = conn.execute(AuditEvent.__table__.select().where(AuditEvent.id == row["id"])).one().ts_utc
     return row | {"ts_utc": ts}
+
+
+def test_an_anchor_from_an_earlier_review_catches_cut_off_newest_entries(sessions, engine):
+    append_events(sessions, 5)
+    head = verify_chain(engine)
+    as_attacker(engine, "DELETE FROM audit_event WHERE id >= 4")
+    assert verify_chain(engine).intact  # the chain alone cannot tell
+    report = verify_chain(engine, anchor=(head.last_id, head.last_hash))
+    assert (report.problem.event_id, report.problem.kind) == (5, "truncated")
+
+
+def test_an_anchor_catches_a_chain_recomputed_from_an_edited_entry_on(five_events, engine):
+    head = verify_chain(engine)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(AuditEvent.__table__.select().order_by(AuditEvent.id)).mappings()]
+    rows[2]["new_value"] = "999"
+    forged = list(chain(({k: v for k, v in r.items() if k not in ("id", "prev_hash", "row_hash")} for r in rows[2:]),
+                        rows[1]["id"], rows[1]["row_hash"]))
+    for row in forged:
+        as_attacker(engine, "UPDATE audit_event SET new_value = :n, prev_hash = :p, row_hash = :h WHERE id = :id",
+                    n=row["new_value"], p=row["prev_hash"], h=row["row_hash"], id=row["id"])
+    assert verify_chain(engine).intact
+    report = verify_chain(engine, anchor=(head.last_id, head.last_hash))
+    assert (report.problem.event_id, report.problem.kind) == (5, "rewritten")
+
+
+def test_an_anchor_that_still_matches_keeps_the_chain_intact(five_events, engine):
+    head = verify_chain(engine, batch_size=2)
+    assert verify_chain(engine, anchor=(3, _hash_of(engine, 3))).intact
+    assert verify_chain(engine, anchor=(head.last_id, head.last_hash.upper())).intact
+
+
+@pytest.mark.skipif(on_postgres(), reason="only SQLite lets a column hold a value of another type")
+def test_a_value_of_a_foreign_type_is_reported_not_crashed_on(five_events, engine):
+    as_attacker(engine, "UPDATE audit_event SET user_name = X'414243' WHERE id = 2")
+    assert (verify_chain(engine).problem.event_id, verify_chain(engine).problem.kind) == (2, "altered")
+
+
+def _hash_of(engine, event_id):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT row_hash FROM audit_event WHERE id = :id"), {"id": event_id}).scalar_one()

@@ -10,12 +10,14 @@ import pytest
 from mes.compliance.chain import (
     GENESIS_HASH,
     HASHED_FIELDS,
+    SORTED_FIELDS,
     canonical_bytes,
     chain,
     compute_row_hash,
     decode_value,
     encode_value,
     format_ts,
+    hash_values,
 )
 
 TS = datetime(2026, 11, 26, 6, 40, 1, 123456, tzinfo=UTC)
@@ -93,3 +95,28 @@ def test_dates_decimals_and_aware_timestamps_are_encoded_readably():
 def test_a_value_the_trail_cannot_represent_is_refused():
     with pytest.raises(TypeError, match="cannot record"):
         encode_value(object())
+
+
+AWKWARD_TEXT = ['quote " and \\ backslash', "tab\tnew\nline\x01\x1f", "ünïcødé ✓ 中文", "\u2028\u2029", ""]
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXT)
+def test_the_fast_canonical_form_is_exactly_sorted_compact_json(text):
+    values = entry(user_name=text, reason=text, field=None, user_id=None)
+    expected = dict(values, ts_utc="2026-11-26T06:40:01.123456Z")
+    assert canonical_bytes(values) == json.dumps(expected, sort_keys=True, separators=(",", ":"),
+                                                 ensure_ascii=False).encode()
+
+
+def test_a_value_that_is_neither_text_integer_nor_null_cannot_be_hashed():
+    with pytest.raises(TypeError, match="text, integers or null"):
+        canonical_bytes(entry(user_id=True))
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXT)
+@pytest.mark.parametrize("nulls", [True, False])
+def test_the_unrolled_hash_used_by_verification_equals_the_reference_one(text, nulls):
+    values = entry(user_name=text, entity_id=text, new_value=None if nulls else text, old_value=None if nulls else "1",
+                   field=None if nulls else "f", reason=None if nulls else text, user_id=None if nulls else 42)
+    stored = [format_ts(values[name]) if name == "ts_utc" else values[name] for name in SORTED_FIELDS]
+    assert hash_values(stored) == compute_row_hash(values)
