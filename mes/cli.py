@@ -161,20 +161,30 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--batch-size", type=int, default=20_000, show_default=True, help="Entries read per query.")
+@click.option("--anchor", metavar="ID:HASH", help="A head printed at an earlier review: it must still be there.")
 @click.pass_obj
-def audit_verify(settings: Settings, batch_size: int) -> None:
+def audit_verify(settings: Settings, batch_size: int, anchor: str | None) -> None:
     """Recompute the hash chain; exit 0 if intact, 1 naming the first broken or missing link."""
     from mes.compliance import verify_chain
     from mes.db import create_db_engine
 
     engine = create_db_engine(settings.database_url)
     try:
-        report = verify_chain(engine, batch_size=batch_size)
+        report = verify_chain(engine, batch_size=batch_size, anchor=_parse_anchor(anchor))
     finally:
         engine.dispose()
     click.echo(report.summary())
     if not report.intact:
         sys.exit(1)
+
+
+def _parse_anchor(anchor: str | None) -> tuple[int, str] | None:
+    if anchor is None:
+        return None
+    event_id, _, row_hash = anchor.partition(":")
+    if not event_id.isdigit() or len(row_hash) != 64:
+        raise click.BadParameter("expected EVENT_ID:ROW_HASH, as printed by `mes audit verify`", param_hint="--anchor")
+    return int(event_id), row_hash
 
 
 @audit.command("show")
