@@ -27,6 +27,7 @@ class Settings:
     secret_key: str | None = None
     timezone: str = "Europe/Moscow"
     simulator_control_port: int = 15099
+    shift_starts: str = "06:00,14:00,22:00"  # site local time; OEE on the line page is per shift
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -44,4 +45,5 @@ class Settings:
             simulator_control_port=int(
                 env.get("MES_SIMULATOR_CONTROL_PORT", defaults.simulator_control_port)
             ),
+            shift_starts=env.get("MES_SHIFT_STARTS", defaults.shift_starts),
         )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from mes.domain.oee import Oee
 from mes.domain.packml import state_group, state_name
+from mes.domain.shifts import DEFAULT_SHIFT_STARTS, shift_start
 from mes.models import Equipment, Line, Station, utcnow
+from mes.services.shift_oee import shift_oee
 
 # A status older than this means the edge is not running or cannot reach the database.
 STALE_AFTER = timedelta(seconds=10)
@@ -39,6 +44,9 @@ class StationStatus:
     updated_at: datetime | None
     last_error: str | None
     stale: bool
+    consecutive_failures: int = 0
+    last_serial: str | None = None
+    oee: Oee | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (timestamps as ISO 8601 UTC)."""
@@ -54,6 +62,13 @@ class LineStatus:
     code: str
     name: str
     stations: list[StationStatus]
+    shift_start: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of the line and its stations."""
+        return {"line": self.code, "name": self.name,
+                "shift_start": self.shift_start.isoformat() if self.shift_start else None,
+                "stations": [s.to_json() for s in self.stations]}
 
 
 def list_lines(session: Session) -> list[tuple[str, str]]:
@@ -61,8 +76,10 @@ def list_lines(session: Session) -> list[tuple[str, str]]:
     return [(ln.code, ln.name) for ln in session.scalars(select(Line).order_by(Line.code))]
 
 
-def line_status(session: Session, line_code: str, now: datetime | None = None) -> LineStatus:
-    """The live status of every station of a line, or UnknownLine."""
+def line_status(session: Session, line_code: str, now: datetime | None = None, *,
+                shift_starts: Sequence[time] = DEFAULT_SHIFT_STARTS,
+                zone: ZoneInfo | None = None) -> LineStatus:
+    """The live status and current-shift OEE of every station of a line, or UnknownLine."""
     line = session.scalars(
         select(Line).where(Line.code == line_code).options(
             selectinload(Line.stations).selectinload(Station.equipment).selectinload(Equipment.status)
@@ -71,10 +88,14 @@ def line_status(session: Session, line_code: str, now: datetime | None = None) -
     if line is None:
         raise UnknownLine(line_code)
     now = now or utcnow()
-    return LineStatus(line.code, line.name, [_station_status(s, now) for s in line.stations])
+    start = shift_start(now, shift_starts, zone or ZoneInfo("Europe/Moscow"))
+    machines = [s.equipment[0] for s in line.stations if s.equipment]
+    oees = shift_oee(session, machines, start, now)
+    stations = [_station_status(s, now, oees) for s in line.stations]
+    return LineStatus(line.code, line.name, stations, start)
 
 
-def _station_status(station: Station, now: datetime) -> StationStatus:
+def _station_status(station: Station, now: datetime, oees: dict[int, Oee]) -> StationStatus:
     eq = station.equipment[0] if station.equipment else None
     status = eq.status if eq else None
     values = status.values if status else {}
@@ -96,4 +117,13 @@ def _station_status(station: Station, now: datetime) -> StationStatus:
         updated_at=updated,
         last_error=status.last_error if status else None,
         stale=updated is None or now - updated > STALE_AFTER,
+        consecutive_failures=status.consecutive_failures if status else 0,
+        last_serial=_text(values.get("result_serial")),
+        oee=oees.get(eq.id) if eq else None,
     )
+
+
+def _text(value: object) -> str | None:
+    """A string tag as shown; PLC strings come padded with NULs or spaces."""
+    text = str(value).strip("\x00 ") if value is not None else ""
+    return text or None

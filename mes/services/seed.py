@@ -28,7 +28,9 @@ from mes.siteconfig.schema import EquipmentConfig, SiteConfig
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Base)
 
-CONNECTION_FIELDS = ("unit_id", "word_order", "timeout_s", "poll_interval_s", "max_read_gap", "security")
+# Kept in Equipment.connection (JSON): ideal_cycle_time_s rides along there so OEE needs no migration.
+CONNECTION_FIELDS = ("unit_id", "word_order", "timeout_s", "poll_interval_s", "max_read_gap", "security",
+                     "ideal_cycle_time_s")
 
 
 @dataclass

@@ -81,6 +81,8 @@ class EquipmentConfig(Strict):
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 0.5
     max_read_gap: Annotated[int, Field(ge=0, le=124)] = 0
+    # Nameplate minimum seconds per unit (not the average): the Performance factor of OEE needs it.
+    ideal_cycle_time_s: Annotated[float, Field(gt=0, le=86400)] | None = None
     calibration_due: date | None = None
     security: SecurityConfig = Field(default_factory=lambda: SecurityConfig())
     simulator: dict[str, Any] | None = None
