@@ -94,19 +94,27 @@ def seed(settings: Settings, site_file: Path | None, demo_users: bool) -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (default MES_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default MES_PORT or 5000).")
-@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.option("--threads", type=int, default=32, show_default=True,
+              help="Worker threads; each open live dashboard stream holds one.")
+@click.option("--streams", type=int, help="Most live dashboard streams at once (default: threads - 8).")
 @click.pass_obj
-def web(settings: Settings, host: str | None, port: int | None, threads: int) -> None:
+def web(settings: Settings, host: str | None, port: int | None, threads: int, streams: int | None) -> None:
     """Serve the web UI (operator terminals, line pages, quality workspace)."""
     import waitress
 
     from web import create_app
+    from web.line_feed import StreamLimits
 
     configure_logging(settings.log_level, "web")
-    app = create_app(settings)
+    # Streams beyond the limit are refused and those pages read status.json instead, so pages and
+    # forms always find a free thread.
+    limits = StreamLimits(max_streams=streams or max(1, threads - 8))
+    app = create_app(settings, overrides={"MES_SSE_LIMITS": limits})
     host, port = host or settings.host, port or settings.port
     click.echo(f"MES web UI at http://{host}:{port}/", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="technopolis-mes")
+    # channel_request_lookahead lets waitress notice a closed connection while a stream is running.
+    waitress.serve(app, host=host, port=port, threads=threads, ident="technopolis-mes",
+                   channel_request_lookahead=1)
 
 
 @main.command()

@@ -12,9 +12,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Engine
 
 from mes.db import create_db_engine, session_factory
+from mes.domain.shifts import parse_shift_starts
 from mes.settings import Settings
 from web import api, auth, line
 from web.i18n import current_language, gettext
+from web.line_feed import LineSnapshots, StreamLimits, StreamSlots
 
 csrf = CSRFProtect()
 
@@ -31,11 +33,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         MES_SESSION_IDLE_S=15 * 60,
         MES_MAX_FAILED_LOGINS=5,
         MES_TIMEZONE=settings.timezone,
+        MES_SHIFT_STARTS=settings.shift_starts,
+        MES_SSE_LIMITS=StreamLimits(),
     )
     app.config.update(overrides or {})
     engine = engine or create_db_engine(settings.database_url)
     app.extensions["mes.engine"] = engine
     app.extensions["mes.sessions"] = session_factory(engine)
+    app.extensions["mes.line_snapshots"] = LineSnapshots(
+        app.extensions["mes.sessions"], parse_shift_starts(app.config["MES_SHIFT_STARTS"]),
+        ZoneInfo(app.config["MES_TIMEZONE"]))
+    app.extensions["mes.sse_slots"] = StreamSlots(app.config["MES_SSE_LIMITS"].max_streams)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(line.bp)

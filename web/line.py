@@ -1,14 +1,35 @@
-"""The line page: every station's state and the time of its last update, refreshing by itself."""
+"""The line dashboard: every station's state, health, counts and shift OEE, kept live by Server-Sent Events."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from mes.services.line_status import UnknownLine, line_status, list_lines
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from mes.services.line_status import LineStatus, UnknownLine, list_lines
 from web.i18n import gettext as _
 from web.i18n import state_label
+from web.line_feed import LineSnapshots, StreamLimits, StreamSlots, event_stream
 
 bp = Blueprint("line", __name__)
+
+
+def _snapshots() -> LineSnapshots:
+    return current_app.extensions["mes.line_snapshots"]
 
 
 @bp.get("/")
@@ -23,27 +44,71 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/lines/<code>")
 def show(code: str):  # type: ignore[no-untyped-def]
-    """The line page, rendered with the current status; the script keeps it current."""
+    """The dashboard, rendered with the current status; the script keeps it current."""
+    try:
+        status = _snapshots().get(code)
+    except UnknownLine:
+        abort(404)
     with current_app.extensions["mes.sessions"]() as db:
-        try:
-            status = line_status(db, code)
-        except UnknownLine:
-            abort(404)
         lines = list_lines(db)
     return render_template("line.html", line=status, lines=lines, state_label=state_label)
 
 
 @bp.get("/lines/<code>/status.json")
 def status_json(code: str):  # type: ignore[no-untyped-def]
-    """The line's live status as JSON, polled by the line page every second."""
-    with current_app.extensions["mes.sessions"]() as db:
-        try:
-            status = line_status(db, code)
-        except UnknownLine:
-            return jsonify(error={"code": "unknown_line", "message": _("Page not found.")}), 404
-    stations = []
-    for station in status.stations:
-        item = station.to_json()
-        item["state_label"] = state_label(station.state_name)
-        stations.append(item)
-    return jsonify(line=status.code, stations=stations)
+    """The line's live status as JSON, for other clients (and the page when its stream is away)."""
+    try:
+        return jsonify(status_document(_snapshots().get(code)))
+    except UnknownLine:
+        return jsonify(error={"code": "unknown_line", "message": _("Page not found.")}), 404
+
+
+@bp.get("/lines/<code>/events")
+def events(code: str):  # type: ignore[no-untyped-def]
+    """Server-Sent Events: the status document whenever it changes, and a heartbeat while it does not."""
+    try:
+        _snapshots().get(code)
+    except UnknownLine:
+        return jsonify(error={"code": "unknown_line", "message": _("Page not found.")}), 404
+    limits: StreamLimits = current_app.config["MES_SSE_LIMITS"]
+    slots: StreamSlots = current_app.extensions["mes.sse_slots"]
+    if not slots.try_take():
+        # Every slot is busy: the page notices the refusal and reads status.json until a slot is free.
+        return Response(status=503, headers={"Retry-After": "5"})
+    snapshots = _snapshots()
+    # waitress offers this check when it may read ahead on the connection (see `mes web`).
+    gone = request.environ.get("waitress.client_disconnected", lambda: False)
+
+    stream = event_stream(lambda: snapshots.get(code), _render, limits, gone)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    response = Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
+    # The server closes the response however the stream ends (done, client gone, error): free the slot then.
+    response.call_on_close(slots.give_back)
+    return response
+
+
+def status_document(status: LineStatus) -> dict:
+    """The status as clients read it: the service's fields plus state labels in the user's language."""
+    document = status.to_json()
+    for item in document["stations"]:
+        item["state_label"] = state_label(item["state_name"])
+    return document
+
+
+@bp.app_template_filter("percent")
+def percent(value: float | None) -> str:
+    """A ratio as the browser's Intl.NumberFormat writes it: "87.5%" in English, "87,5 %" in Russian."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.1f}"
+    return text.replace(".", ",") + "\u00a0%" if g.get("lang", "ru") == "ru" else text + "%"
+
+
+@bp.app_template_filter("clock")
+def clock(value: datetime) -> str:
+    """Hours and minutes in the site's time zone."""
+    return value.astimezone(ZoneInfo(current_app.config["MES_TIMEZONE"])).strftime("%H:%M")
+
+
+def _render(status: LineStatus) -> str:
+    return json.dumps(status_document(status), ensure_ascii=False, separators=(",", ":"))
