@@ -6,6 +6,8 @@ set -euo pipefail
 
 PACKAGES=(
   "mbpoll:mbpoll"  # libmodbus-based Modbus client: interoperability test of the PLC simulators
+  "chromium:chromium"  # the real browser of the browser tests (Playwright drives /usr/bin/chromium)
+  "wrk:wrk"  # HTTP load generator of bench/web.py
 )
 
 missing=()
