@@ -2,6 +2,7 @@
 
 from mes.models.base import Base, UTCDateTime, utcnow
 from mes.models.compliance import AuditEvent
+from mes.models.edge import MachineResult, MachineResultValue
 from mes.models.people import User
 from mes.models.plant import Area, Equipment, EquipmentStatus, Line, Site, StateChange, Station
 from mes.models.product import Brand, Product, Routing, RoutingOperation
@@ -32,6 +33,8 @@ __all__ = [
     "Equipment",
     "EquipmentStatus",
     "Line",
+    "MachineResult",
+    "MachineResultValue",
     "MaterialLot",
     "Measurement",
     "MeasurementSpec",
