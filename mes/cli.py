@@ -117,20 +117,56 @@ def web(settings: Settings, host: str | None, port: int | None, threads: int, st
                    channel_request_lookahead=1)
 
 
-@main.command()
-@click.option("--line", "line_code", required=True, help="Line code, e.g. L1.")
-@click.pass_obj
-def edge(settings: Settings, line_code: str) -> None:
-    """Run the edge runtime of one line: adapters, state history and live status."""
-    from mes.db import create_db_engine, session_factory
-    from mes.edge.runtime import run_edge
+@main.group(invoke_without_command=True)
+@click.option("--line", "line_code", help="Line code, e.g. L1.")
+@click.pass_context
+def edge(ctx: click.Context, line_code: str | None) -> None:
+    """Run the edge runtime of one line (`mes edge --line L1`): status, results, interlocks, spool.
 
+    Settings: MES_EDGE_ID, MES_SPOOL_DIR (default var/spool), MES_CALIBRATION_WARN_DAYS; see
+    docs/edge-runtime.md.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not line_code:
+        raise click.UsageError("Missing option '--line'.")
+    from mes.db import session_factory
+    from mes.edge.database import edge_engine
+    from mes.edge.runtime import run_edge
+    from mes.edge.settings import EdgeSettings
+
+    settings: Settings = ctx.obj
     configure_logging(settings.log_level, f"edge {line_code}")
-    factory = session_factory(create_db_engine(settings.database_url))
+    edge_settings = EdgeSettings.from_env(line_code)
+    factory = session_factory(edge_engine(settings.database_url, edge_settings.db_timeout_s))
     try:
-        _run_until_signalled(lambda stop: run_edge(factory, line_code, stop))
+        _run_until_signalled(lambda stop: run_edge(factory, line_code, stop, edge_settings))
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@edge.command("download")
+@click.option("--equipment", "code", required=True, help="Equipment code, e.g. SCR01-SPINDLE.")
+@click.option("--set", "assignments", multiple=True, required=True, metavar="NAME=VALUE",
+              help="A parameter (param_ prefix optional); repeat for each.")
+@click.option("--enable/--no-enable", default=True, show_default=True, help="Set cycle_enable=1 when verified.")
+@click.pass_obj
+def edge_download(settings: Settings, code: str, assignments: tuple[str, ...], enable: bool) -> None:
+    """Download parameters to a machine, read them back, and only then enable its cycle."""
+    from equipment_adapters.errors import EquipmentError
+    from mes.db import create_db_engine, session_factory
+    from mes.edge.commands import download_to_equipment
+    from mes.edge.parameters import ParameterDownloadError
+
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings.database_url)
+    try:
+        written = asyncio.run(download_to_equipment(session_factory(engine), code, assignments, enable=enable))
+    except (LookupError, ValueError, ParameterDownloadError, EquipmentError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{code}: verified {written}" + ("; cycle enabled" if enable else ""))
 
 
 @main.command()

@@ -1,96 +1,133 @@
-"""The edge runtime's loop: one asyncio task per machine, polling its status tags."""
+"""The edge runtime of one line: a station per machine, the result sink and spool, the periodic jobs."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from typing import Any
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from equipment_adapters import create_adapter
-from equipment_adapters.base import EquipmentAdapter
-from equipment_adapters.errors import EquipmentError
-from mes.edge.status_store import EdgeDevice, devices_of_line, record_status
-from mes.siteconfig.devices import device_spec_from_row
+from mes.edge.interlock import InterlockCheck, default_check
+from mes.edge.jobs import EdgeJobs
+from mes.edge.monitor import DeviceMonitor
+from mes.edge.result_store import OnResult
+from mes.edge.settings import EdgeSettings
+from mes.edge.sink import ResultSink
+from mes.edge.spool import Spool
+from mes.edge.station import EdgeStation
+from mes.edge.status_store import devices_of_line
+from mes.edge.workers import EdgeWorkers, in_thread
+from mes.models import Equipment, utcnow
 
 log = logging.getLogger("mes.edge")
+T = TypeVar("T")
 
-STATUS_TAGS = ("state", "unit_mode", "good_count", "bad_count", "alarm_code")
-DOWN_STATUS_EVERY_S = 5.0
+__all__ = ["DeviceMonitor", "Edge", "run_edge"]
 
 
-class DeviceMonitor:
-    """Keeps one machine connected and its live status in the database."""
+class Edge:
+    """Everything one `mes edge --line L` process runs; build it, then `await edge.run(stop)`."""
 
-    def __init__(self, device: EdgeDevice, factory: sessionmaker[Session]) -> None:
-        self.device = device
+    def __init__(self, factory: sessionmaker[Session], line_code: str, settings: EdgeSettings | None = None, *,
+                 on_result: OnResult | None = None, interlock_check: InterlockCheck = default_check) -> None:
         self.factory = factory
-        spec = device_spec_from_row(device.code, device.protocol, device.endpoint, device.connection,
-                                    device.tag_map)
-        self.adapter: EquipmentAdapter = create_adapter(spec)
-        self.poll_interval_s = spec.poll_interval_s
-        self.tags = [t.name for t in spec.tags if t.name in STATUS_TAGS]
-        self._db_down = False
-        self._stored_connected: bool | None = None
-        self._stored_at = 0.0
+        self.line_code = line_code
+        self.settings = settings or EdgeSettings.from_env(line_code)
+        self.on_result = on_result
+        self.interlock_check = interlock_check
+        self.stations: list[EdgeStation] = []
+        self.sink: ResultSink | None = None
+        self.jobs = EdgeJobs(self.settings)
+        self.workers = EdgeWorkers()
+        self.started = asyncio.Event()  # set once every station runs (tests and the bench wait on it)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; the adapter reconnects by itself with backoff while the device is down."""
-        await self.adapter.start()
+        """Run until `stop` is set; LookupError when the line has no equipment."""
+        self.workers = EdgeWorkers()
         try:
-            while not stop.is_set():
-                await self._poll_once()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_interval_s)
+            await self._run(stop)
         finally:
-            await self.adapter.close()
+            self.workers.shutdown()
 
-    async def _poll_once(self) -> None:
-        health = self.adapter.health
-        if health.connected:
-            try:
-                values = await self.adapter.read(self.tags)
-            except EquipmentError:
-                pass  # the adapter logged it (first at ERROR, repeats at DEBUG) and updated its health
-            else:
-                good: dict[str, Any] = {name: v.value for name, v in values.items() if v.is_good}
-                await self._store(connected=True, values=good)
-                return
-        # While a device is down, store its health on the change and then only now and then:
-        # an edge with every PLC away should cost next to nothing.
-        now = time.monotonic()
-        if self._stored_connected is False and now - self._stored_at < DOWN_STATUS_EVERY_S:
-            return
-        await self._store(connected=False, error=health.last_error,
-                          consecutive_failures=health.consecutive_failures)
-
-    async def _store(self, **status: Any) -> None:
-        # Live status is overwritten every poll: while the database is away it is dropped, not queued.
+    async def _run(self, stop: asyncio.Event) -> None:
+        devices = await self._db(devices_of_line, self.factory, self.line_code)
+        if not devices:
+            raise LookupError(f"line {self.line_code!r} has no equipment")
+        spool = Spool(self.settings.spool_dir / f"results-{self.line_code}.sqlite3")
+        self.sink = ResultSink(self.factory, spool, self.settings.edge_id, self.on_result)
+        self.stations = [EdgeStation(d, self.factory, self.sink, self.settings, self.interlock_check, self.workers)
+                         for d in devices]
+        log.info("edge %s for line %s: %s; spool %s", self.settings.edge_id, self.line_code,
+                 ", ".join(d.code for d in devices), spool.path)
         try:
-            await asyncio.to_thread(record_status, self.factory, self.device.equipment_id, **status)
-        except SQLAlchemyError as exc:
-            level = logging.DEBUG if self._db_down else logging.ERROR
-            log.log(level, "%s: status not stored, database unavailable: %s", self.device.code, exc)
-            self._db_down = True
-        else:
-            if self._db_down:
-                log.info("%s: database available again", self.device.code)
-            self._db_down = False
-            self._stored_connected = status["connected"]
-            self._stored_at = time.monotonic()
+            self.jobs.start(replay=self.replay_spool, heartbeat=self.heartbeat,
+                            refresh=self.refresh_master_data, calibration=self.warn_calibration_due)
+            async with asyncio.TaskGroup() as group:
+                for station in self.stations:
+                    group.create_task(station.run(stop), name=f"edge:{station.device.code}")
+                self.started.set()
+        finally:
+            await self.jobs.stop()
+            spool.close()
+
+    async def replay_spool(self) -> None:
+        """Job: move spooled results into the database when it is reachable."""
+        if self.sink is not None and self.sink.spool.count():
+            await self._db(self.sink.replay)
+
+    async def heartbeat(self) -> None:
+        """Job: one INFO line saying the edge is alive and how its machines and results stand."""
+        if self.sink is None:
+            return
+        connected = sum(s.adapter.health.connected for s in self.stations)
+        counts = ", ".join(f"{k.value} {v}" for k, v in self.sink.counts.items())
+        log.info("edge %s alive: %d/%d machines connected; results %s; %d waiting in the spool; database %s",
+                 self.settings.edge_id, connected, len(self.stations), counts, self.sink.spool.count(),
+                 "up" if self.sink.database_up else "DOWN")
+
+    async def refresh_master_data(self) -> None:
+        """Job: pick up calibration dates changed in the database since the edge started."""
+        try:
+            due = await self._db(self._calibration_dates)
+        except SQLAlchemyError:
+            return  # keep the dates we have; the database being away is reported elsewhere
+        for station in self.stations:
+            if station.interlock is not None and station.device.equipment_id in due:
+                station.interlock.calibration_due = due[station.device.equipment_id]
+
+    async def warn_calibration_due(self) -> None:
+        """Job: WARNING for calibrations due within the configured days, ERROR for overdue ones."""
+        await self.refresh_master_data()
+        today = utcnow().date()
+        horizon = today + timedelta(days=self.settings.calibration_warn_days)
+        for station in self.stations:
+            due = station.interlock.calibration_due if station.interlock else station.device.calibration_due
+            if due is None or due > horizon:
+                continue
+            if due < today:
+                log.error("%s: calibration overdue since %s: the interlock refuses its units",
+                          station.device.code, due.isoformat())
+            else:
+                log.warning("%s: calibration due on %s (in %d days)", station.device.code, due.isoformat(),
+                            (due - today).days)
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await in_thread(self.workers.database, fn, *args)
+
+    def _calibration_dates(self) -> dict[int, date | None]:
+        ids = [s.device.equipment_id for s in self.stations]
+        with self.factory() as session:
+            rows = session.execute(select(Equipment.id, Equipment.calibration_due).where(Equipment.id.in_(ids)))
+            return {row.id: row.calibration_due for row in rows}
 
 
-async def run_edge(factory: sessionmaker[Session], line_code: str, stop: asyncio.Event) -> None:
-    """Run one monitor task per machine of the line until `stop` is set."""
-    devices = devices_of_line(factory, line_code)
-    if not devices:
-        raise LookupError(f"line {line_code!r} has no equipment")
-    monitors = [DeviceMonitor(d, factory) for d in devices]
-    log.info("edge for line %s: %s", line_code, ", ".join(d.code for d in devices))
-    async with asyncio.TaskGroup() as group:
-        for monitor in monitors:
-            group.create_task(monitor.run(stop), name=f"edge:{monitor.device.code}")
+async def run_edge(factory: sessionmaker[Session], line_code: str, stop: asyncio.Event,
+                   settings: EdgeSettings | None = None, *, on_result: OnResult | None = None,
+                   interlock_check: InterlockCheck = default_check) -> None:
+    """Run the edge of one line until `stop` is set."""
+    await Edge(factory, line_code, settings, on_result=on_result, interlock_check=interlock_check).run(stop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ class EdgeDevice:
     endpoint: str
     connection: dict[str, Any]
     tag_map: list[dict[str, Any]]
+    calibration_due: date | None = None
 
 
 def devices_of_line(factory: sessionmaker[Session], line_code: str) -> list[EdgeDevice]:
@@ -33,7 +35,8 @@ def devices_of_line(factory: sessionmaker[Session], line_code: str) -> list[Edge
         rows = session.scalars(
             select(Equipment).join(Station).where(Station.line_id == line.id).order_by(Station.position)
         )
-        return [EdgeDevice(e.id, e.code, e.protocol, e.endpoint, e.connection, e.tag_map) for e in rows]
+        return [EdgeDevice(e.id, e.code, e.protocol, e.endpoint, e.connection, e.tag_map, e.calibration_due)
+                for e in rows]
 
 
 def record_status(factory: sessionmaker[Session], equipment_id: int, *, connected: bool,

@@ -1,0 +1,92 @@
+"""The MES side of the result handshake: see result_ready, store durably, then ack (exactly once)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import Executor
+
+from equipment_adapters.base import EquipmentAdapter
+from equipment_adapters.errors import EquipmentError
+from mes.edge.result_store import Recorded
+from mes.edge.results import IncompleteResult, read_block
+from mes.edge.sink import ResultSink
+from mes.edge.workers import IDLE_S, in_thread, pause
+
+log = logging.getLogger("mes.edge.results")
+
+FLAG_TAGS = ("result_ready", "result_seq")  # adjacent on the PLC: one request per poll
+REACK_AFTER_S = 0.5  # still published this long after our ack: the PLC lost it (restart), ack again
+
+
+class ResultCapture:
+    """Watches one machine's result_ready; each published sequence is stored once and then acked."""
+
+    def __init__(self, adapter: EquipmentAdapter, equipment_id: int, sink: ResultSink,
+                 poll_s: float = 0.025, executor: Executor | None = None) -> None:
+        self.adapter = adapter
+        self.equipment_id = equipment_id
+        self.sink = sink
+        self.poll_s = poll_s
+        self.executor = executor
+        self.durable_at: dict[int, float] = {}  # seq -> perf_counter when it became durable (bench, diagnostics)
+        self._stored_seq: int | None = None  # last sequence made durable by this process
+        self._acked: tuple[int, float] | None = None  # (sequence, monotonic time) of our last ack
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; while the machine is disconnected only look now and then."""
+        while not stop.is_set():
+            if self.adapter.health.connected:
+                await self.poll_once()
+                await pause(stop, self.poll_s)
+            else:
+                await pause(stop, IDLE_S)
+
+    async def poll_once(self) -> Recorded | None:
+        """One look at the flags; captures and acks a waiting result. What became of it, or None."""
+        try:
+            flags = await self.adapter.read(FLAG_TAGS)
+        except EquipmentError:
+            return None  # the adapter logged it and reconnects by itself
+        ready, seq = flags["result_ready"].value, flags["result_seq"].value
+        # The sequence is the identity, not the 0->1 edge of result_ready: a result waits while
+        # ready = 1, and it is ours to (re)store and ack unless we acked that very sequence just now.
+        if ready != 1 or not seq or not all(v.is_good for v in flags.values()) or self._just_acked(int(seq)):
+            return None
+        return await self._capture(int(seq))  # type: ignore[arg-type]
+
+    def _just_acked(self, seq: int) -> bool:
+        return self._acked is not None and self._acked[0] == seq and time.monotonic() - self._acked[1] < REACK_AFTER_S
+
+    async def _capture(self, seq: int) -> Recorded | None:
+        if seq == self._stored_seq:
+            outcome = Recorded.DUPLICATE  # stored already; only the ack went missing
+        else:
+            try:
+                block = await read_block(self.adapter, self.equipment_id, seq)
+            except (EquipmentError, IncompleteResult) as exc:
+                log.debug("%s: result %d not read: %s", self.adapter.device.name, seq, exc)
+                return None
+            try:
+                outcome = await in_thread(self.executor, self.sink.store, block)
+            except Exception:
+                # Neither the database nor the spool took it (disk full, a bug): no ack, so the
+                # PLC keeps it published and the next poll tries again.
+                log.exception("%s: result %d could not be stored", self.adapter.device.name, seq)
+                return None
+            self._stored_seq = seq
+            self._note_durable(seq)
+        try:
+            await self.adapter.write("result_ack", seq)  # only now: the result is durable
+        except EquipmentError as exc:
+            # Not acked: the PLC keeps presenting it, and the next poll acks (the store dedups).
+            log.debug("%s: ack of result %d failed: %s", self.adapter.device.name, seq, exc)
+            return outcome
+        self._acked = (seq, time.monotonic())
+        return outcome
+
+    def _note_durable(self, seq: int) -> None:
+        if len(self.durable_at) >= 100_000:
+            self.durable_at.clear()  # diagnostics only: never let it grow without bound
+        self.durable_at[seq] = time.perf_counter()

@@ -1,0 +1,39 @@
+"""Time in each PackML state, computed from the state history the edge stores on every change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mes.models import StateChange
+
+
+def durations(changes: Iterable[tuple[datetime, int]], start: datetime, end: datetime,
+              state_at_start: int | None = None) -> dict[int, float]:
+    """Seconds spent in each state within [start, end) from (at, to_state) changes in time order."""
+    totals: dict[int, float] = {}
+    state, since = state_at_start, start
+    for at, to_state in changes:
+        if at >= end:
+            break
+        if at > since and state is not None:
+            totals[state] = totals.get(state, 0.0) + (at - since).total_seconds()
+        state, since = to_state, max(at, start)
+    if state is not None and end > since:
+        totals[state] = totals.get(state, 0.0) + (end - since).total_seconds()
+    return totals
+
+
+def time_in_state(session: Session, equipment_id: int, start: datetime, end: datetime) -> dict[int, float]:
+    """Seconds a machine spent in each PackML state between start and end (unknown time is left out)."""
+    before = session.scalars(
+        select(StateChange.to_state).where(StateChange.equipment_id == equipment_id, StateChange.at <= start)
+        .order_by(StateChange.at.desc(), StateChange.id.desc()).limit(1)).first()
+    rows = session.execute(
+        select(StateChange.at, StateChange.to_state)
+        .where(StateChange.equipment_id == equipment_id, StateChange.at > start, StateChange.at < end)
+        .order_by(StateChange.at, StateChange.id))
+    return durations(((row.at, row.to_state) for row in rows), start, end, before)

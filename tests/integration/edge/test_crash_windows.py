@@ -1,0 +1,91 @@
+"""Each gap of the result handshake: a crash between two steps loses nothing and doubles nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from equipment_adapters import create_adapter
+from mes.edge.result_store import Recorded, record_result
+from mes.edge.results import ResultBlock, ResultValue, read_block
+from mes.edge.sink import ResultSink
+from mes.edge.spool import Spool
+from mes.models import AuditEvent, MachineResult
+from tests.integration.edge.conftest import plc_books, running_edge, unacked, wait_for
+
+
+def a_block(equipment_id: int, seq: int) -> ResultBlock:
+    return ResultBlock(equipment_id, "SCR01-SPINDLE", seq, f"SCR01-{seq:06d}", 1, 4.2, datetime.now(UTC), None,
+                       (ResultValue("result_torque", 2.5, None, "N·m"),))
+
+
+def test_a_sequence_recorded_twice_gives_one_row_and_one_audit_entry(demo_line):
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    assert record_result(demo_line.factory, a_block(equipment_id, 7), edge_id="e") is Recorded.NEW
+    assert record_result(demo_line.factory, a_block(equipment_id, 7), edge_id="e") is Recorded.DUPLICATE
+    with demo_line.factory() as session:
+        assert session.scalar(select(func.count()).select_from(MachineResult)) == 1
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "RESULT_RECORDED")) == 1
+
+
+def test_a_failing_production_hook_never_costs_the_machine_result(demo_line):
+    def broken_hook(session, result):
+        raise RuntimeError("no open operation for this unit")
+
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    outcome = record_result(demo_line.factory, a_block(equipment_id, 8), edge_id="e", on_result=broken_hook)
+    assert outcome is Recorded.NEW
+    assert [r.sequence for r in demo_line.recorded("SCR01-SPINDLE")] == [8]
+
+
+def test_the_production_hook_runs_in_the_result_transaction(demo_line):
+    seen = []
+
+    def hook(session, result):
+        seen.append((result.id is not None, result.sequence, session.in_transaction()))
+
+    record_result(demo_line.factory, a_block(demo_line.equipment_id("SCR01-SPINDLE"), 9), edge_id="e",
+                  on_result=hook)
+    assert seen == [(True, 9, True)]
+
+
+async def test_a_crash_after_commit_before_ack_is_re_read_deduplicated_and_acked_on_restart(
+        demo_line, edge_settings, tmp_path):
+    code = "SCR01-SPINDLE"
+    equipment_id = demo_line.equipment_id(code)
+    async with demo_line.fleet(code, result_queue_size=0) as fleet:
+        machine = fleet.machines[code].machine
+        # The first life of the edge: reads the published result and commits it, then dies before the ack.
+        adapter = create_adapter(demo_line.devices[code], supervise=False)
+        await adapter.connect()
+        try:
+            await wait_for(lambda: machine.results.published is not None)
+            seq = machine.results.published.seq
+            block = await read_block(adapter, equipment_id, seq)
+        finally:
+            await adapter.close()
+        spool = Spool(tmp_path / "first-life.sqlite3")
+        assert ResultSink(demo_line.factory, spool, "edge-first-life").store(block) is Recorded.NEW
+        spool.close()
+        assert unacked(fleet, code) == [seq], "the PLC still presents it: no ack was written"
+        # The edge restarts: same sequence still published, recorded already -> ack only.
+        async with running_edge(demo_line.factory, edge_settings) as edge:
+            await wait_for(lambda: seq not in unacked(fleet, code))
+            await wait_for(lambda: len(demo_line.recorded(code)) >= 3)
+            assert edge.sink.counts[Recorded.DUPLICATE] == 1
+    sequences = [r.sequence for r in demo_line.recorded(code)]
+    assert sequences.count(seq) == 1 and sequences == sorted(sequences) and sequences[0] == seq
+
+
+async def test_an_edge_restarted_many_times_records_every_result_once(demo_line, edge_settings):
+    code = "LEAK01-TESTER"
+    async with demo_line.fleet(code) as fleet:
+        first = fleet.machines[code].machine.results.last_seq
+        for _ in range(5):
+            async with running_edge(demo_line.factory, edge_settings):
+                before = len(demo_line.recorded(code))
+                await wait_for(lambda b=before: len(demo_line.recorded(code)) >= b + 2)
+        issued, held = await plc_books(fleet, code, first)
+        recorded = [r.sequence for r in demo_line.recorded(code)]
+        assert recorded + held == issued
