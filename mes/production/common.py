@@ -18,24 +18,30 @@ from mes.production.errors import ConcurrentUpdate, NotFound
 
 M = TypeVar("M", bound=Base)
 
-__all__ = ["AuditActor", "audit", "get_by", "lock_unit", "routing_steps", "today", "unit_state"]
+__all__ = ["AuditActor", "audit", "get_by", "lock_unit", "lock_work_order", "routing_steps", "today", "unit_state"]
 
 
 def lock_unit(session: Session, serial: str) -> Unit:
-    """Lock the unit's row, then read it fresh: concurrent writers of one unit queue here.
+    """Lock the unit's row, then read it fresh: concurrent writers of one unit queue here."""
+    return _lock(session, Unit, "Unit", Unit.serial == serial, {"lock_version": Unit.lock_version + 1}, serial)
 
-    The lock is an UPDATE, not SELECT … FOR UPDATE, because it works on both databases: PostgreSQL
-    takes the row lock, and on SQLite a transaction whose first statement writes waits (busy
-    timeout) for the other writer and then reads the committed state.
+
+def lock_work_order(session: Session, number: str) -> WorkOrder:
+    """Lock the work order's row, then read it fresh (serial allocation and status changes queue here)."""
+    return _lock(session, WorkOrder, "Work order", WorkOrder.number == number, {"status": WorkOrder.status}, number)
+
+
+def _lock(session: Session, model: type[M], what: str, where: Any, bump: dict[str, Any], key: str) -> M:
+    """Lock a row with an UPDATE, not SELECT … FOR UPDATE, because that works on both databases.
+
+    PostgreSQL takes the row lock; on SQLite a transaction whose first statement writes waits (busy
+    timeout) for the other writer and then reads the committed state, where a SELECT first would
+    read a snapshot that is stale by the time it writes.
     """
-    bumped = session.execute(
-        update(Unit).where(Unit.serial == serial).values(lock_version=Unit.lock_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    bumped = session.execute(update(model).where(where).values(bump).execution_options(synchronize_session=False))
     if bumped.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound("Unit", serial)
-    query = select(Unit).where(Unit.serial == serial).execution_options(populate_existing=True)
-    return session.scalars(query).one()
+        raise NotFound(what, key)
+    return session.scalars(select(model).where(where).execution_options(populate_existing=True)).one()
 
 
 def get_by(session: Session, model: type[M], what: str, **key: Any) -> M:

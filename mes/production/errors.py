@@ -130,3 +130,9 @@ class ConcurrentUpdate(DomainError):
     code = "concurrent_update"
     message_en = "Another station changed the same record at the same moment; scan again"
     message_ru = "Другая станция одновременно изменила ту же запись; повторите сканирование"
+
+
+class CalibrationExpired(DomainError):
+    code = "calibration_expired"
+    message_en = "Equipment {equipment} was due for calibration on {due}"
+    message_ru = "Срок калибровки оборудования {equipment} истёк {due}"

@@ -17,11 +17,12 @@ from mes.production.common import (
     lock_unit,
     open_record,
     routing_steps,
+    today,
     unit_state,
     work_order_of,
 )
 from mes.production.components import check_components_complete
-from mes.production.errors import InvalidInput, WrongWorkOrderStatus
+from mes.production.errors import CalibrationExpired, InvalidInput, WrongWorkOrderStatus
 from mes.production.measurements import MeasurementInput, add_measurements, check_plan_complete
 from mes.production.workorders import update_work_order_progress
 
@@ -58,6 +59,8 @@ def _equipment_id(session: Session, station: Station, equipment_code: str | None
     equipment = get_by(session, Equipment, "Equipment", code=equipment_code)
     if equipment.station_id != station.id:
         raise InvalidInput(f"equipment {equipment_code} is not at station {station.code}")
+    if equipment.calibration_due is not None and equipment.calibration_due < today():
+        raise CalibrationExpired(equipment=equipment.code, due=equipment.calibration_due.isoformat())
     return equipment.id
 
 

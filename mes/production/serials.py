@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
 from mes.domain.routing import first_seq
-from mes.models import Brand, Product, Unit, WorkOrder, utcnow
-from mes.production.common import as_steps, audit, get_by, routing_steps
+from mes.models import Brand, Product, Unit, utcnow
+from mes.production.common import as_steps, audit, lock_work_order, routing_steps
 from mes.production.errors import InvalidInput, QuantityExceeded, WrongWorkOrderStatus
 from mes.production.numbers import next_numbers
 
@@ -19,9 +19,7 @@ def allocate_serials(session: Session, actor: AuditActor, work_order_number: str
     """Allocate `count` new serials to a released work order; they are unique site-wide and never reused."""
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BLOCK:
         raise InvalidInput(f"count must be an integer from 1 to {MAX_BLOCK}")
-    wo = session.scalars(select(WorkOrder).where(WorkOrder.number == work_order_number)
-                         .with_for_update()).one_or_none() or get_by(
-        session, WorkOrder, "Work order", number=work_order_number)
+    wo = lock_work_order(session, work_order_number)
     if wo.status not in ("released", "in_progress"):
         raise WrongWorkOrderStatus(status=wo.status, needed="released")
     live = session.scalar(select(func.count()).where(Unit.work_order_id == wo.id, Unit.status != "scrapped"))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
 from mes.models import Bom, Brand, Product, Routing, Unit, WorkOrder, utcnow
-from mes.production.common import audit, get_by
+from mes.production.common import audit, get_by, lock_work_order
 from mes.production.errors import InvalidInput, RoutingNotApproved, WrongWorkOrderStatus
 from mes.production.numbers import next_numbers
 
@@ -44,9 +44,7 @@ def _approved_bom_id(session: Session, product_id: int) -> int | None:
 
 def release_work_order(session: Session, actor: AuditActor, number: str) -> WorkOrder:
     """Release a planned work order to the floor; its routing version must be approved."""
-    wo = session.scalars(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).one_or_none()
-    if wo is None:
-        wo = get_by(session, WorkOrder, "Work order", number=number)
+    wo = lock_work_order(session, number)
     if wo.status != "planned":
         raise WrongWorkOrderStatus(status=wo.status, needed="planned")
     routing = session.get_one(Routing, wo.routing_id)
@@ -55,6 +53,31 @@ def release_work_order(session: Session, actor: AuditActor, number: str) -> Work
     audit(session, actor, "UPDATE", "work_order", wo.number, field="status", old=wo.status, new="released")
     wo.status = "released"
     wo.released_at = utcnow()
+    return wo
+
+
+def hold_work_order(session: Session, actor: AuditActor, number: str, reason: str) -> WorkOrder:
+    """Hold a released or running work order: no operation starts on its units until it resumes."""
+    return _set_status(session, actor, number, "on_hold", ("released", "in_progress"), reason)
+
+
+def resume_work_order(session: Session, actor: AuditActor, number: str, reason: str) -> WorkOrder:
+    """Lift the hold: the order is in progress again if any unit has started, else released."""
+    wo = lock_work_order(session, number)
+    started = any(status != "allocated" for status in unit_counts(session, wo.id))
+    return _set_status(session, actor, number, "in_progress" if started else "released", ("on_hold",), reason)
+
+
+def _set_status(session: Session, actor: AuditActor, number: str, status: str, allowed: tuple[str, ...],
+                reason: str) -> WorkOrder:
+    if not reason:
+        raise InvalidInput("a reason is required")
+    wo = lock_work_order(session, number)
+    if wo.status not in allowed:
+        raise WrongWorkOrderStatus(status=wo.status, needed=" / ".join(allowed))
+    audit(session, actor, "UPDATE", "work_order", wo.number, field="status", old=wo.status, new=status,
+          reason=reason)
+    wo.status = status
     return wo
 
 

@@ -58,3 +58,19 @@ def allocate_serials(number: str):  # type: ignore[no-untyped-def]
     count = integer(body(), "count")
     with transaction() as s:
         return jsonify(serials=serials.allocate_serials(s, g.actor, number, count)), 201
+
+
+@bp.post("/work-orders/<number>/hold")
+def hold_work_order(number: str):  # type: ignore[no-untyped-def]
+    """Hold a work order with a {reason}: no operation starts on its units."""
+    reason = text(body(), "reason", max_len=500)
+    with transaction() as s:
+        return jsonify(out.work_order(s, workorders.hold_work_order(s, g.actor, number, reason)))
+
+
+@bp.post("/work-orders/<number>/resume")
+def resume_work_order(number: str):  # type: ignore[no-untyped-def]
+    """Lift a work order's hold, with a {reason}."""
+    reason = text(body(), "reason", max_len=500)
+    with transaction() as s:
+        return jsonify(out.work_order(s, workorders.resume_work_order(s, g.actor, number, reason)))

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from mes.cli import main
 
-WRITE_PATHS = ["/work-orders", "/work-orders/X/release", "/work-orders/X/serials", "/units/X/operations/10/start",
+WRITE_PATHS = ["/work-orders", "/work-orders/X/release", "/work-orders/X/serials", "/work-orders/X/hold",
+               "/work-orders/X/resume", "/units/X/operations/10/start",
                "/units/X/operations/10/complete", "/units/X/measurements", "/units/X/components",
                "/units/X/rework", "/units/X/scrap", "/material-lots", "/material-lots/1/release",
                "/material-lots/1/quarantine"]

@@ -10,6 +10,7 @@ from mes.domain.errors import DomainError
 from mes.models import ComponentConsumption, OperationRecord, Unit
 from mes.production.components import consume_component
 from mes.production.execution import complete_operation, start_operation
+from mes.production.serials import allocate_serials
 from tests.support.production import ACTOR, battery_scan, finished_board, released_order, values
 
 
@@ -90,3 +91,25 @@ def test_two_units_consuming_the_same_purchased_serial_at_once_get_it_once(plant
             return consume_component(s, ACTOR, serials[i], battery_scan("ONLY-ONE")).id
 
     only_one_wins(race(2, consume), "component_already_consumed")
+
+
+def test_two_work_orders_of_one_brand_allocating_at_once_get_disjoint_serials(plant):
+    orders = [released_order(plant, quantity=200)[0] for _ in range(2)]
+
+    def allocate(i):
+        with unit_of_work(plant) as s:
+            return allocate_serials(s, ACTOR, orders[i], 200)
+
+    first, second = race(2, allocate)
+    assert not isinstance(first, Exception) and not isinstance(second, Exception), (first, second)
+    assert len(set(first) | set(second)) == 400
+
+
+def test_two_allocations_racing_for_the_last_serials_of_an_order_cannot_exceed_its_quantity(plant):
+    number, _ = released_order(plant, quantity=60)
+
+    def allocate(_i):
+        with unit_of_work(plant) as s:
+            return allocate_serials(s, ACTOR, number, 50)
+
+    only_one_wins(race(2, allocate), "quantity_exceeded")

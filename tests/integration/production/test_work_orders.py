@@ -1,15 +1,25 @@
 """Work orders and serial allocation on a real database."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from mes.db import unit_of_work
 from mes.domain.numbering import SerialExhausted
-from mes.models import AuditEvent, Brand, NumberCounter, Unit
+from mes.models import AuditEvent, Brand, Equipment, NumberCounter, Unit
 from mes.production.demo_data import PM100
-from mes.production.errors import QuantityExceeded, RoutingNotApproved, WrongWorkOrderStatus
+from mes.production.errors import CalibrationExpired, QuantityExceeded, RoutingNotApproved, WrongWorkOrderStatus
+from mes.production.execution import start_operation
 from mes.production.serials import allocate_serials
-from mes.production.workorders import create_work_order, get_work_order, list_work_orders, release_work_order
+from mes.production.workorders import (
+    create_work_order,
+    get_work_order,
+    hold_work_order,
+    list_work_orders,
+    release_work_order,
+    resume_work_order,
+)
 from tests.support.production import ACTOR, released_order
 
 
@@ -82,3 +92,22 @@ def test_ten_thousand_serials_are_allocated_in_one_bulk_insert_all_distinct(plan
     with unit_of_work(plant) as s:
         assert s.scalar(select(func.count(Unit.id.distinct()))) == 10_000
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.field == "serials")) == 1
+
+
+def test_a_held_work_order_starts_no_operation_until_it_resumes(plant):
+    number, (serial,) = released_order(plant, serials=1)
+    with unit_of_work(plant) as s:
+        hold_work_order(s, ACTOR, number, reason="supplier recall under review")
+    with pytest.raises(WrongWorkOrderStatus), unit_of_work(plant) as s:
+        start_operation(s, ACTOR, serial, 10, "SCR01")
+    with unit_of_work(plant) as s:
+        assert resume_work_order(s, ACTOR, number, reason="recall does not apply").status == "released"
+        start_operation(s, ACTOR, serial, 10, "SCR01")
+
+
+def test_equipment_past_its_calibration_due_date_blocks_the_operation(plant):
+    _, (serial,) = released_order(plant, serials=1)
+    with unit_of_work(plant) as s:
+        s.scalars(select(Equipment).where(Equipment.code == "SCR01-SPINDLE")).one().calibration_due = date(2020, 1, 1)
+    with pytest.raises(CalibrationExpired), unit_of_work(plant) as s:
+        start_operation(s, ACTOR, serial, 10, "SCR01", "SCR01-SPINDLE")
