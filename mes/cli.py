@@ -277,6 +277,28 @@ def api_token_create(settings: Settings, username: str, name: str) -> None:
     click.echo(token)
 
 
+@main.group()
+def production() -> None:
+    """Production master data."""
+
+
+@production.command("demo-data")
+@click.pass_obj
+def production_demo_data(settings: Settings) -> None:
+    """Give the seeded demo site what the PM-100 needs: plans, rework target, board, BOMs, released lots."""
+    from mes.compliance.audit import AuditActor
+    from mes.db import create_db_engine, session_factory, unit_of_work
+    from mes.production.demo_data import install_demo_production
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            install_demo_production(session, AuditActor.system("cli"))
+    finally:
+        engine.dispose()
+    click.echo("demo production data installed (routings R-PM100 and R-PCB100 approved)")
+
+
 def _load_site(path: Path):  # type: ignore[no-untyped-def]
     from mes.siteconfig import SiteConfigError, load_site_config
 

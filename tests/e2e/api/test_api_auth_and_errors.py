@@ -4,8 +4,10 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from mes.cli import main
+from mes.models import Routing
 
 WRITE_PATHS = ["/work-orders", "/work-orders/X/release", "/work-orders/X/serials", "/work-orders/X/hold",
                "/work-orders/X/resume", "/units/X/operations/10/start",
@@ -131,3 +133,12 @@ def test_the_openapi_document_names_every_api_route_and_method(app, client):
             routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert routes == documented
+
+
+def test_the_cli_installs_the_demo_production_data_once(seeded, engine):
+    env = {"MES_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["production", "demo-data"], env=env)
+        assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        assert set(conn.scalars(select(Routing.code).where(Routing.approved))) == {"R-PM100", "R-PCB100"}
