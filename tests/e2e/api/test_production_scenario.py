@@ -1,5 +1,9 @@
 """The issue's "done when": a PM-100 work order built end to end through the API, a failure reworked, traced."""
 
+from sqlalchemy import select
+
+from mes.compliance import verify_chain
+from mes.models import AuditEvent
 from mes.production.demo_data import BOARD, PM100
 from tests.support.production import GOOD, MCU, SCREWS, battery_scan
 
@@ -87,3 +91,12 @@ def test_a_work_order_is_built_through_the_api_with_a_failure_reworked_and_trace
     assert api.ok("GET", "/lots/B-API-1/where-used")["finished_units"] == sorted(serials)
     assert api.ok("GET", f"/units/{boards[0]}/where-used")["finished_units"] == [serials[0]]
     assert api.ok("GET", "/material-lots/" + str(lot["id"]))["quantity_on_hand"] == "8.0000"
+
+
+def test_the_scenario_leaves_an_intact_audit_chain_naming_the_token_user_and_terminal(api, engine):
+    order(api, PM100, 1)
+    assert verify_chain(engine).intact
+    with engine.connect() as conn:
+        who = set(conn.execute(select(AuditEvent.user_name, AuditEvent.workstation)
+                               .where(AuditEvent.entity == "work_order")))
+    assert who == {("Ivan Petrov", "pytest-term")}

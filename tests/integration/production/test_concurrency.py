@@ -5,6 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from mes.compliance import verify_chain
 from mes.db import unit_of_work
 from mes.domain.errors import DomainError
 from mes.models import ComponentConsumption, OperationRecord, Unit
@@ -113,3 +114,19 @@ def test_two_allocations_racing_for_the_last_serials_of_an_order_cannot_exceed_i
             return allocate_serials(s, ACTOR, number, 50)
 
     only_one_wins(race(2, allocate), "quantity_exceeded")
+
+
+def test_the_audit_trail_stays_one_intact_chain_after_racing_writers(plant, engine):
+    _, serials = released_order(plant, serials=4)
+    board = finished_board(plant)
+    with unit_of_work(plant) as s:
+        for serial in serials:
+            start_operation(s, ACTOR, serial, 10, "SCR01")
+
+    def consume(i):
+        with unit_of_work(plant) as s:
+            return consume_component(s, ACTOR, serials[i], board if i < 2 else battery_scan(f"P{i}")).id
+
+    race(4, consume)
+    report = verify_chain(engine)
+    assert report.intact, report.summary()
