@@ -85,8 +85,11 @@ def _columns(obj: object) -> list[tuple[str, bool]]:
     return [(prop.key, _is_secret(prop.key, prop.columns[0].info)) for prop in inspect(obj).mapper.column_attrs]
 
 
+SECRET_MARKERS = ("password", "secret", "token")  # in a column name; or mark it info={"audit": "redact"}
+
+
 def _is_secret(key: str, info: dict[str, Any]) -> bool:
-    return "password" in key or info.get("audit") == "redact"
+    return any(marker in key for marker in SECRET_MARKERS) or info.get("audit") == "redact"
 
 
 def _changed(obj: object) -> list[tuple[str | None, Any, Any]]:

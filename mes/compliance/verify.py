@@ -22,7 +22,7 @@ _ID, _PREV = SORTED_FIELDS.index("id"), SORTED_FIELDS.index("prev_hash")
 
 @dataclass(frozen=True)
 class ChainProblem:
-    """The first broken or missing link: which event, what kind (altered/broken_link/missing), why."""
+    """The first problem: which event, what kind (altered, broken_link, missing, truncated, rewritten), why."""
 
     event_id: int
     kind: str
