@@ -102,13 +102,11 @@ def _resolve(session: Session, identity: ScannedIdentity, unit: Unit) -> Compone
 
 
 def _component_unit(session: Session, identity: ScannedIdentity, unit: Unit) -> Component:
-    assert identity.serial is not None
-    if identity.serial == unit.serial:
+    if not identity.serial or identity.serial == unit.serial:
         raise InvalidInput("a unit cannot be built into itself")
     component = lock_unit(session, identity.serial)  # parent first, then component: no lock cycle
-    gtin = session.scalar(select(Product.gtin).join(WorkOrder, WorkOrder.product_id == Product.id)
-                          .where(WorkOrder.id == component.work_order_id))
-    assert gtin is not None
+    gtin = session.scalars(select(Product.gtin).join(WorkOrder, WorkOrder.product_id == Product.id)
+                           .where(WorkOrder.id == component.work_order_id)).one()
     if identity.gtin and identity.gtin != gtin:
         raise WrongPart(f"{identity.serial} is a {gtin}", part=identity.gtin)
     if component.status == "consumed":

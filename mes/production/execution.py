@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
-from mes.domain.routing import check_can_complete, check_can_start, seq_after
+from mes.domain.routing import OperationNotStarted, check_can_complete, check_can_start, seq_after
 from mes.models import Equipment, Nonconformance, OperationRecord, Station, Unit, utcnow
 from mes.production.common import (
     as_steps,
@@ -74,7 +74,8 @@ def complete_operation(session: Session, actor: AuditActor, serial: str, seq: in
     unit = lock_unit(session, serial)
     check_can_complete(unit_state(unit), seq)
     record = open_record(session, unit)
-    assert record is not None, "open_seq is set only together with an open record"
+    if record is None:  # open_seq is set only together with an open record; never trust it blindly
+        raise OperationNotStarted(seq=seq)
     add_measurements(session, actor, unit, record, measurements)
     passed = not failed and all(m.passed for m in record.measurements)
     if passed:

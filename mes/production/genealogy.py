@@ -100,5 +100,9 @@ def _seed_condition(session: Session, lot_number: str | None, serial: str | None
     if serial:
         component = aliased(Unit)
         unit_ids = select(component.id).where(component.serial == serial)
+        known = session.scalars(unit_ids).first() is not None or session.scalars(
+            select(C.id).where(C.component_serial == serial)).first() is not None
+        if not known:
+            raise NotFound("Serial", serial)
         return or_(C.component_serial == serial, C.component_unit_id.in_(unit_ids))
     raise NotFound("Lot or serial", "")

@@ -91,7 +91,7 @@ def test_measurements_with_wrong_shapes_are_a_422(api):
 
 
 @pytest.mark.parametrize("path", ["/work-orders/NOPE", "/units/NOPE", "/units/NOPE/trace", "/material-lots/999",
-                                  "/lots/NOPE/where-used"])
+                                  "/lots/NOPE/where-used", "/units/NOPE/where-used"])
 def test_unknown_ids_are_a_404(api, path):
     response = api.get(path)
     assert response.status_code == 404
