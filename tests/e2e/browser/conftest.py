@@ -61,9 +61,9 @@ class Plant:
         finally:
             log.close()  # the child has its own copy of the descriptor
 
-    def start_web(self, port: int) -> subprocess.Popen[bytes]:
-        """A web process on `port`, once it accepts connections."""
-        proc = self.start(f"web-{port}", "web", "--port", str(port), "--threads", "16")
+    def start_web(self, port: int, streams: int = 8) -> subprocess.Popen[bytes]:
+        """A web process on `port` with room for `streams` live streams, once it accepts connections."""
+        proc = self.start(f"web-{port}", "web", "--port", str(port), "--threads", "16", "--streams", str(streams))
         wait_for_port(port, proc, self.root / f"web-{port}.log")
         return proc
 

@@ -102,3 +102,21 @@ async def test_the_page_says_it_is_reconnecting_and_recovers_when_the_web_proces
         await expect(stamp).not_to_have_attribute("datetime", before, timeout=3_000)
     finally:
         stop(web)
+
+
+async def test_a_page_refused_a_stream_by_a_busy_server_still_updates_from_status_json(plant, new_page):
+    port = free_port()
+    web = plant.start_web(port, streams=1)
+    try:
+        await open_dashboard(new_page, port)  # takes the only stream slot
+        page = await new_page(locale="en-US")
+        refusals = []
+        page.on("response", lambda r: refusals.append(r.url) if r.status == 503 and "/events" in r.url else None)
+        await sign_in(page, f"http://127.0.0.1:{port}", "quality")
+        stamp = card(page, "SCR01").locator('[data-field="updated_at"]')
+        before = await stamp.get_attribute("datetime")
+        await expect(stamp).not_to_have_attribute("datetime", before, timeout=8_000)
+        await expect(page.locator("#live-note")).to_have_attribute("data-state", "live")
+        assert refusals, "the second page's stream was not refused: the test proves nothing"
+    finally:
+        stop(web)
