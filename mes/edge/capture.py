@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import Executor
 
 from equipment_adapters.base import EquipmentAdapter
 from equipment_adapters.errors import EquipmentError
 from mes.edge.result_store import Recorded
 from mes.edge.results import IncompleteResult, read_block
-from mes.edge.sink import ResultSink
-from mes.edge.workers import IDLE_S, in_thread, pause
+from mes.edge.workers import IDLE_S, pause
+from mes.edge.writer import ResultWriter
 
 log = logging.getLogger("mes.edge.results")
 
@@ -23,13 +22,12 @@ REACK_AFTER_S = 0.5  # still published this long after our ack: the PLC lost it 
 class ResultCapture:
     """Watches one machine's result_ready; each published sequence is stored once and then acked."""
 
-    def __init__(self, adapter: EquipmentAdapter, equipment_id: int, sink: ResultSink,
-                 poll_s: float = 0.025, executor: Executor | None = None) -> None:
+    def __init__(self, adapter: EquipmentAdapter, equipment_id: int, writer: ResultWriter,
+                 poll_s: float = 0.025) -> None:
         self.adapter = adapter
         self.equipment_id = equipment_id
-        self.sink = sink
+        self.writer = writer
         self.poll_s = poll_s
-        self.executor = executor
         self.durable_at: dict[int, float] = {}  # seq -> perf_counter when it became durable (bench, diagnostics)
         self._stored_seq: int | None = None  # last sequence made durable by this process
         self._acked: tuple[int, float] | None = None  # (sequence, monotonic time) of our last ack
@@ -69,7 +67,7 @@ class ResultCapture:
                 log.debug("%s: result %d not read: %s", self.adapter.device.name, seq, exc)
                 return None
             try:
-                outcome = await in_thread(self.executor, self.sink.store, block)
+                outcome = await self.writer.store(block)
             except Exception:
                 # Neither the database nor the spool took it (disk full, a bug): no ack, so the
                 # PLC keeps it published and the next poll tries again.

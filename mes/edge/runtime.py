@@ -22,6 +22,7 @@ from mes.edge.spool import Spool
 from mes.edge.station import EdgeStation
 from mes.edge.status_store import devices_of_line
 from mes.edge.workers import EdgeWorkers, in_thread
+from mes.edge.writer import ResultWriter
 from mes.models import Equipment, utcnow
 
 log = logging.getLogger("mes.edge")
@@ -60,7 +61,8 @@ class Edge:
             raise LookupError(f"line {self.line_code!r} has no equipment")
         spool = Spool(self.settings.spool_dir / f"results-{self.line_code}.sqlite3")
         self.sink = ResultSink(self.factory, spool, self.settings.edge_id, self.on_result)
-        self.stations = [EdgeStation(d, self.factory, self.sink, self.settings, self.interlock_check, self.workers)
+        writer = ResultWriter(self.sink, self.workers.results)
+        self.stations = [EdgeStation(d, self.factory, writer, self.settings, self.interlock_check, self.workers)
                          for d in devices]
         log.info("edge %s for line %s: %s; spool %s", self.settings.edge_id, self.line_code,
                  ", ".join(d.code for d in devices), spool.path)
@@ -72,6 +74,7 @@ class Edge:
                     group.create_task(station.run(stop), name=f"edge:{station.device.code}")
                 self.started.set()
         finally:
+            await writer.drain()
             await self.jobs.stop()
             spool.close()
 

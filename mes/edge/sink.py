@@ -8,7 +8,7 @@ import threading
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mes.edge.result_store import OnResult, Recorded, record_result
+from mes.edge.result_store import OnResult, Recorded, record_result, record_results
 from mes.edge.results import ResultBlock
 from mes.edge.spool import Spool
 
@@ -42,6 +42,24 @@ class ResultSink:
         self._database_back()
         self.counts[outcome] += 1
         return outcome
+
+    def store_many(self, blocks: list[ResultBlock]) -> list[Recorded]:
+        """store() for results that arrived together, committed in one transaction (group commit)."""
+        direct = [b for b in blocks if not self.spool.holds(b.equipment_id)]
+        direct_ids = {id(b) for b in direct}
+        try:
+            outcomes = iter(record_results(self.factory, direct, edge_id=self.edge_id, on_result=self.on_result)
+                            if direct else [])
+        except DBAPIError as exc:
+            self._database_down(exc)
+            return [self._to_spool(b) for b in blocks]
+        if direct:
+            self._database_back()
+        results = [next(outcomes) if id(b) in direct_ids else self._to_spool(b) for b in blocks]
+        for outcome in results:
+            if outcome is not Recorded.SPOOLED:
+                self.counts[outcome] += 1
+        return results
 
     def replay(self) -> int:
         """Move spooled results into the database, oldest first; stops at the first database error."""

@@ -11,9 +11,9 @@ from mes.edge.interlock import InterlockCheck
 from mes.edge.interlock_responder import InterlockResponder
 from mes.edge.monitor import DeviceMonitor
 from mes.edge.settings import EdgeSettings
-from mes.edge.sink import ResultSink
 from mes.edge.status_store import EdgeDevice
 from mes.edge.workers import EdgeWorkers
+from mes.edge.writer import ResultWriter
 
 RESULT_TAGS = {"result_ready", "result_seq", "result_ack", "result_status", "result_serial"}
 INTERLOCK_TAGS = {"interlock_request", "interlock_seq", "interlock_serial", "interlock_answer",
@@ -23,14 +23,13 @@ INTERLOCK_TAGS = {"interlock_request", "interlock_seq", "interlock_serial", "int
 class EdgeStation:
     """Runs the handshakes a machine's tag map supports, over one connection kept up by its adapter."""
 
-    def __init__(self, device: EdgeDevice, factory: sessionmaker[Session], sink: ResultSink,
+    def __init__(self, device: EdgeDevice, factory: sessionmaker[Session], writer: ResultWriter,
                  settings: EdgeSettings, check: InterlockCheck, workers: EdgeWorkers) -> None:
         self.device = device
         self.monitor = DeviceMonitor(device, factory, executor=workers.database)
         self.adapter = self.monitor.adapter
         names = {tag.name for tag in self.adapter.device.tags}
-        self.capture = (ResultCapture(self.adapter, device.equipment_id, sink, settings.result_poll_s,
-                                      executor=workers.results)
+        self.capture = (ResultCapture(self.adapter, device.equipment_id, writer, settings.result_poll_s)
                         if names >= RESULT_TAGS else None)
         self.interlock = (InterlockResponder(self.adapter, device.equipment_id, check,
                                              calibration_due=device.calibration_due,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from equipment_adapters import create_adapter
-from mes.edge.result_store import Recorded, record_result
+from mes.edge.result_store import Recorded, record_result, record_results
 from mes.edge.results import ResultBlock, ResultValue, read_block
 from mes.edge.sink import ResultSink
 from mes.edge.spool import Spool
@@ -89,3 +89,26 @@ async def test_an_edge_restarted_many_times_records_every_result_once(demo_line,
         issued, held = await plc_books(fleet, code, first)
         recorded = [r.sequence for r in demo_line.recorded(code)]
         assert recorded + held == issued
+
+
+def test_a_group_commit_stores_each_new_result_once_and_reports_the_known_ones_as_duplicates(demo_line):
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    record_result(demo_line.factory, a_block(equipment_id, 20), edge_id="e")
+    batch = [a_block(equipment_id, 19), a_block(equipment_id, 20), a_block(equipment_id, 21),
+             a_block(equipment_id, 21)]
+    outcomes = record_results(demo_line.factory, batch, edge_id="e")
+    assert outcomes == [Recorded.NEW, Recorded.DUPLICATE, Recorded.NEW, Recorded.DUPLICATE]
+    assert [r.sequence for r in demo_line.recorded("SCR01-SPINDLE")] == [20, 19, 21]
+    with demo_line.factory() as session:
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "RESULT_RECORDED")) == 3
+
+
+def test_a_hook_failing_for_one_result_of_a_group_costs_no_result(demo_line):
+    def hook(session, result):
+        if result.sequence == 31:
+            raise RuntimeError("no open operation for this unit")
+
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    batch = [a_block(equipment_id, seq) for seq in (30, 31, 32)]
+    assert record_results(demo_line.factory, batch, edge_id="e", on_result=hook) == [Recorded.NEW] * 3
+    assert [r.sequence for r in demo_line.recorded("SCR01-SPINDLE")] == [30, 31, 32]
