@@ -1,0 +1,161 @@
+"""Acquisition benchmark of the edge runtime: protocol pipelines against raw clients, result capture
+latency with 20 stations, CPU while every PLC is down. Each pair is measured in the same run.
+
+    .venv/bin/python bench/acquisition.py                 # SQLite (temporary file)
+    .venv/bin/python bench/acquisition.py --json
+    .venv/bin/python bench/acquisition.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+With a PostgreSQL URL the capture latency is measured on SQLite and on a temporary database there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# The helpers sit next to this script (its folder is on sys.path when it runs).
+import acquisition_protocols as protocols
+from acquisition_rigs import add_bench_line, free_port, plc_process, scratch_database, station_specs
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mes.db import session_factory
+from mes.edge.runtime import Edge
+from mes.edge.settings import EdgeSettings
+from mes.models import Equipment
+
+STATIONS = 20
+
+
+def figure(name: str, value: Any, unit: str, target: str = "") -> dict[str, Any]:
+    """One figure as printed (table row or JSON object)."""
+    return {"name": name, "value": value, "unit": unit, "target": target}
+
+
+async def protocol_pairs(seconds: float) -> list[dict[str, Any]]:
+    """Modbus poll→decode→store vs raw pymodbus; OPC UA subscription ingest vs raw asyncua."""
+    specs, _block = station_specs(1)
+    with scratch_database(None) as engine:
+        add_bench_line(engine, specs)
+        factory = session_factory(engine)
+        equipment_id = _equipment_id(factory, specs[0].name)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with plc_process(specs, 0.5, Path(tmp) / "published.json"):
+                raw, pipeline, stored = await protocols.modbus_pair(specs[0], equipment_id, factory, 2 * seconds)
+    port = free_port()
+    async with protocols.changing_opcua_server(port, variables=100, every_s=0.01) as names:
+        ua_raw, ua_pipeline = await protocols.opcua_pair(f"opc.tcp://127.0.0.1:{port}/bench", names, 10, seconds)
+    return [
+        figure("modbus raw pymodbus loop (2 requests/poll)", round(raw), "polls/s"),
+        figure("modbus pipeline poll→decode→store", round(pipeline), "polls/s"),
+        figure("modbus pipeline database writes (coalesced)", round(stored / (2 * seconds)), "writes/s"),
+        figure("modbus pipeline / raw", round(pipeline / raw, 2), "ratio", ">= 0.8"),
+        figure("opcua raw asyncua subscription (100 vars, 10 ms)", round(ua_raw), "notifications/s"),
+        figure("opcua adapter subscription ingest", round(ua_pipeline), "notifications/s"),
+        figure("opcua adapter / raw", round(ua_pipeline / ua_raw, 2), "ratio", ">= 0.8"),
+    ]
+
+
+def _equipment_id(factory: sessionmaker[Session], code: str) -> int:
+    with factory() as session:
+        return session.scalars(select(Equipment.id).where(Equipment.code == code)).one()
+
+
+async def capture_latency(database_url: str | None, seconds: float) -> list[dict[str, Any]]:
+    """ResultReady → committed row, 20 stations at 1 cycle/s each, p50 and p99."""
+    specs, _block = station_specs(STATIONS)
+    with scratch_database(database_url) as engine, tempfile.TemporaryDirectory() as tmp:
+        add_bench_line(engine, specs)
+        kind = engine.dialect.name
+        async with plc_process(specs, 1.0, Path(tmp) / "published.json") as published:
+            edge = Edge(session_factory(engine), "BENCH", EdgeSettings(edge_id="bench", spool_dir=Path(tmp)))
+            before = _cpu()
+            await _run_edge_for(edge, seconds)
+            busy = (_cpu() - before) / seconds
+        latencies = sorted(_latencies(published, edge))
+    if not latencies:
+        raise SystemExit("no result was captured")
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    return [
+        figure(f"capture results ({kind}, {STATIONS} stations, 1 cycle/s)", len(latencies), "results"),
+        figure(f"capture latency p50 ({kind})", round(statistics.median(latencies) * 1000, 1), "ms"),
+        figure(f"capture latency p99 ({kind})", round(p99 * 1000, 1), "ms", "<= 50"),
+        figure(f"edge CPU while capturing ({kind})", round(busy, 2), "CPU s/s"),
+    ]
+
+
+def _latencies(published: dict[str, dict[str, float]], edge: Edge) -> list[float]:
+    found = []
+    for station in edge.stations:
+        times = published[station.device.code]  # JSON keys: the sequence as text
+        assert station.capture is not None
+        found += [durable - times[str(seq)] for seq, durable in station.capture.durable_at.items()
+                  if str(seq) in times]
+    return found
+
+
+async def idle_cpu(seconds: float) -> list[dict[str, Any]]:
+    """CPU seconds the edge uses over `seconds` while all 20 PLCs are down."""
+    specs, _block = station_specs(STATIONS)
+    with scratch_database(None) as engine, tempfile.TemporaryDirectory() as spool:
+        add_bench_line(engine, specs)
+        edge = Edge(session_factory(engine), "BENCH", EdgeSettings(edge_id="bench", spool_dir=Path(spool)))
+        stop = asyncio.Event()
+        task = asyncio.create_task(edge.run(stop))
+        await asyncio.sleep(3.0)  # past the first connect failures and the start-up backoff
+        before = _cpu()
+        await asyncio.sleep(seconds)
+        used = _cpu() - before
+        stop.set()
+        await task
+    return [figure(f"edge CPU with {STATIONS} PLCs down for {seconds:g} s", round(used, 3), "CPU s", "near 0")]
+
+
+async def _run_edge_for(edge: Edge, seconds: float) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(edge.run(stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await task
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every figure, in order."""
+    figures = await protocol_pairs(args.seconds)
+    figures += await capture_latency(None, args.capture_seconds)
+    if args.database_url:
+        figures += await capture_latency(args.database_url, args.capture_seconds)
+    figures += await idle_cpu(10.0)
+    return figures
+
+
+def main() -> None:
+    """Parse the arguments, run, print a table or one JSON object per figure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--database-url", help="also measure capture latency on this PostgreSQL server")
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each protocol measurement")
+    parser.add_argument("--capture-seconds", type=float, default=20.0, help="duration of the capture run")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)  # devices down on purpose: no log noise in the figures
+    for item in asyncio.run(run(args)):
+        if args.json:
+            print(json.dumps(item, ensure_ascii=False))
+        else:
+            print(f"{item['name']:<58} {item['value']!s:>10} {item['unit']:<16} {item['target']}")
+
+
+if __name__ == "__main__":
+    main()
