@@ -97,8 +97,11 @@ def seed(settings: Settings, site_file: Path | None, demo_users: bool) -> None:
 @click.option("--threads", type=int, default=32, show_default=True,
               help="Worker threads; each open live dashboard stream holds one.")
 @click.option("--streams", type=int, help="Most live dashboard streams at once (default: threads - 8).")
+@click.option("--stream-seconds", type=float, default=300.0, show_default=True,
+              help="A live stream ends after this long and the page opens the next one.")
 @click.pass_obj
-def web(settings: Settings, host: str | None, port: int | None, threads: int, streams: int | None) -> None:
+def web(settings: Settings, host: str | None, port: int | None, threads: int, streams: int | None,
+        stream_seconds: float) -> None:
     """Serve the web UI (operator terminals, line pages, quality workspace)."""
     import waitress
 
@@ -108,7 +111,7 @@ def web(settings: Settings, host: str | None, port: int | None, threads: int, st
     configure_logging(settings.log_level, "web")
     # Streams beyond the limit are refused and those pages read status.json instead, so pages and
     # forms always find a free thread.
-    limits = StreamLimits(max_streams=streams or max(1, threads - 8))
+    limits = StreamLimits(max_streams=streams or max(1, threads - 8), max_s=stream_seconds)
     app = create_app(settings, overrides={"MES_SSE_LIMITS": limits})
     host, port = host or settings.host, port or settings.port
     click.echo(f"MES web UI at http://{host}:{port}/", err=True)

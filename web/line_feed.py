@@ -73,7 +73,11 @@ class StreamSlots:
 
 def event_stream(snapshot: Callable[[], LineStatus], render: Callable[[LineStatus], str], limits: StreamLimits,
                  disconnected: Callable[[], bool] = lambda: False) -> Iterator[str]:
-    """SSE text: the status whenever its JSON changes, a heartbeat when idle, ending after `max_s`."""
+    """SSE text: the status whenever its JSON changes, a heartbeat when idle, ending after `max_s`.
+
+    A stream that ends on time says so ("reconnect"), so the page reconnects at once instead of
+    showing "reconnecting" as if the server had gone away.
+    """
     yield f"retry: {limits.retry_ms}\n\n"
     last_payload = None
     last_sent = started = time.monotonic()
@@ -91,3 +95,6 @@ def event_stream(snapshot: Callable[[], LineStatus], render: Callable[[LineStatu
             yield "event: heartbeat\ndata: {}\n\n"
             last_sent = now
         time.sleep(limits.poll_s)
+    else:
+        if not disconnected():
+            yield "event: reconnect\ndata: {}\n\n"

@@ -45,19 +45,20 @@ def test_the_stream_sends_the_status_first_then_only_heartbeats_while_nothing_ch
     assert chunks[0] == "retry: 1500\n\n"
     events = events_of(chunks)
     kinds = [kind for kind, _data in events]
-    assert kinds[0] == "status" and set(kinds[1:]) <= {"heartbeat", "status"} and "heartbeat" in kinds
+    assert kinds[0] == "status" and set(kinds[1:-1]) <= {"heartbeat", "status"} and "heartbeat" in kinds
     first = json.loads(events[0][1])
     screw = first["stations"][0]
     assert (screw["code"], screw["state_label"], screw["good_count"]) == ("SCR01", "Execute", 7)
 
 
-def test_a_stream_ends_by_itself_so_the_browser_reconnects_and_frees_its_thread(seeded, client):
+def test_a_stream_ends_by_itself_telling_the_page_to_reconnect_and_frees_its_thread(seeded, client):
     sign_in(client, "operator")
     started = time.monotonic()
     response = client.get("/lines/L1/events", buffered=False)
-    list(response.response)
+    chunks = [chunk.decode() for chunk in response.response]
     response.close()
     assert time.monotonic() - started < FAST.max_s + 1
+    assert events_of(chunks)[-1] == ("reconnect", "{}")
 
 
 def test_a_stream_beyond_the_limit_is_refused_and_its_slot_comes_back_when_the_first_ends(seeded, client):

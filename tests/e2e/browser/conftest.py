@@ -61,9 +61,10 @@ class Plant:
         finally:
             log.close()  # the child has its own copy of the descriptor
 
-    def start_web(self, port: int, streams: int = 8) -> subprocess.Popen[bytes]:
+    def start_web(self, port: int, streams: int = 8, stream_seconds: float = 300) -> subprocess.Popen[bytes]:
         """A web process on `port` with room for `streams` live streams, once it accepts connections."""
-        proc = self.start(f"web-{port}", "web", "--port", str(port), "--threads", "16", "--streams", str(streams))
+        proc = self.start(f"web-{port}", "web", "--port", str(port), "--threads", "16", "--streams", str(streams),
+                          "--stream-seconds", str(stream_seconds))
         wait_for_port(port, proc, self.root / f"web-{port}.log")
         return proc
 

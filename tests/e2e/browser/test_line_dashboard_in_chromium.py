@@ -120,3 +120,23 @@ async def test_a_page_refused_a_stream_by_a_busy_server_still_updates_from_statu
         assert refusals, "the second page's stream was not refused: the test proves nothing"
     finally:
         stop(web)
+
+
+async def test_a_stream_ending_on_schedule_is_replaced_without_a_reconnecting_alarm(plant, new_page):
+    port = free_port()
+    web = plant.start_web(port, stream_seconds=1.5)
+    try:
+        page = await open_dashboard(new_page, port)
+        await page.evaluate("""() => {
+            window.badgeStates = [];
+            new MutationObserver(() => window.badgeStates.push(document.getElementById("live-note").dataset.state))
+                .observe(document.getElementById("live-note"), {attributes: true});
+        }""")
+        stamp = card(page, "EST01").locator('[data-field="updated_at"]')
+        for _ in range(3):  # across at least two stream ends
+            before = await stamp.get_attribute("datetime")
+            await expect(stamp).not_to_have_attribute("datetime", before, timeout=3_000)
+            await page.wait_for_timeout(800)
+        assert "reconnecting" not in await page.evaluate("window.badgeStates")
+    finally:
+        stop(web)

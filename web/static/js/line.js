@@ -104,6 +104,8 @@
       markLive();
     });
     source.addEventListener("heartbeat", function () { markLive(); });
+    // The server ends each stream after a while: open the next one at once, without a red badge.
+    source.addEventListener("reconnect", function () { connect(); });
     source.onerror = function () {
       markDown();
       // CONNECTING: the browser retries by itself (server restart). CLOSED: it gave up (HTTP error).
