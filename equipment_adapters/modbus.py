@@ -26,6 +26,7 @@ from equipment_adapters.supervisor import Backoff
 from equipment_adapters.tags import DataType, DeviceSpec, ModbusAddress, ModbusTable, TagSpec
 
 # OPC UA status codes reused on Modbus values so consumers read one vocabulary.
+PLAN_CACHE_SIZE = 64  # distinct tag lists a device is read with; far more than an edge uses
 BAD_NO_COMMUNICATION = 0x80310000
 BAD_DEVICE_FAILURE = 0x808B0000
 
@@ -55,6 +56,7 @@ class ModbusTcpAdapter(SupervisedAdapter):
         self.host, self.port = parse_endpoint(device.endpoint)
         self._client: AsyncModbusTcpClient | None = None
         self._pollers: list[asyncio.Task[None]] = []
+        self._plans: dict[tuple[TagSpec, ...], list[ReadRequest]] = {}
 
     async def read(self, names: Sequence[str]) -> dict[str, TagValue]:
         """Read the named tags in as few requests as the 125-register / 2000-bit limits allow."""
@@ -125,11 +127,22 @@ class ModbusTcpAdapter(SupervisedAdapter):
 
     # -- requests -----------------------------------------------------------------------------
 
+    def _plan(self, tags: list[TagSpec]) -> list[ReadRequest]:
+        """The read plan of a tag list, computed once: a poll loop asks for the same tags every time."""
+        key = tuple(tags)
+        plan = self._plans.get(key)
+        if plan is None:
+            try:
+                plan = plan_reads(tags, self.device.unit_id, self.device.max_read_gap)
+            except ValueError as exc:
+                raise TagConfigError(self.device.name, ",".join(t.name for t in tags), str(exc)) from None
+            if len(self._plans) >= PLAN_CACHE_SIZE:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
     async def _read_raw(self, tags: list[TagSpec]) -> dict[str, codecs.Value]:
-        try:
-            plan = plan_reads(tags, self.device.unit_id, self.device.max_read_gap)
-        except ValueError as exc:
-            raise TagConfigError(self.device.name, ",".join(t.name for t in tags), str(exc)) from None
+        plan = self._plan(tags)
         raws: dict[str, codecs.Value] = {}
         for request in plan:
             items = await self._execute_read(request)
