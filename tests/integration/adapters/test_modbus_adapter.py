@@ -26,6 +26,7 @@ from tests.integration.adapters.conftest import (
     REGISTERS,
     ModbusFixtureServer,
 )
+from tests.support.waiting import eventually
 
 HR = ModbusTable.HOLDING_REGISTER
 
@@ -214,9 +215,12 @@ async def test_reconnect_loop_makes_few_attempts_while_the_device_is_down(modbus
 async def test_polling_calls_back_only_for_changed_values(adapter, modbus_server):
     seen: list[TagValue] = []
     await adapter.subscribe(["int16", "uint16"], seen.append, interval_s=0.02)
-    await asyncio.sleep(0.15)
+    await eventually(lambda: len(seen) >= 2, what="the first values")
+    await asyncio.sleep(0.1)  # several more polls of unchanged values: no call back
+    assert len(seen) == 2
     await modbus_server.set(3, 0, [5])
-    await asyncio.sleep(0.15)
+    await eventually(lambda: len(seen) >= 3, what="the changed value")
+    await asyncio.sleep(0.1)
     assert [(v.name, v.value) for v in seen] == [("int16", 0), ("uint16", 0), ("int16", 5)]
 
 
