@@ -19,6 +19,7 @@ from mes.models.production import (
     Unit,
     WorkOrder,
 )
+from mes.models.quality import BatchRelease, ExceptionReview, Hold, NonconformanceNote
 from mes.models.tokens import ApiToken
 
 __all__ = [
@@ -26,12 +27,15 @@ __all__ = [
     "Area",
     "AuditEvent",
     "Base",
+    "BatchRelease",
     "Bom",
     "BomLine",
     "Brand",
     "ComponentConsumption",
     "Equipment",
     "EquipmentStatus",
+    "ExceptionReview",
+    "Hold",
     "Line",
     "MachineResult",
     "MachineResultValue",
@@ -39,6 +43,7 @@ __all__ = [
     "Measurement",
     "MeasurementSpec",
     "Nonconformance",
+    "NonconformanceNote",
     "NumberCounter",
     "OperationRecord",
     "Product",

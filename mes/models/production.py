@@ -216,7 +216,12 @@ class Nonconformance(Base):
     operation_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"))
     description: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(8), default="open")
-    disposition: Mapped[str | None] = mapped_column(String(20))  # rework, scrap
+    disposition: Mapped[str | None] = mapped_column(String(20))  # see mes.quality.nonconformance.DISPOSITIONS
+    # How it was opened: out_of_spec, label_scan, machine_fault, manual (mes.quality.nonconformance).
+    source: Mapped[str] = mapped_column(String(20), default="out_of_spec", server_default="out_of_spec")
+    justification: Mapped[str | None] = mapped_column(String(1000))  # required for a concession
+    dispositioned_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    signature_id: Mapped[int | None] = mapped_column(Integer)  # the e-signature (meaning dispositioned)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
