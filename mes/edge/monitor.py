@@ -21,7 +21,8 @@ from mes.siteconfig.devices import device_spec_from_row
 
 log = logging.getLogger("mes.edge")
 
-STATUS_TAGS = ("state", "unit_mode", "good_count", "bad_count", "alarm_code")
+# result_serial: the unit of the machine's latest result, shown as the station's current unit.
+STATUS_TAGS = ("state", "unit_mode", "good_count", "bad_count", "alarm_code", "result_serial")
 DOWN_STATUS_EVERY_S = 5.0
 
 

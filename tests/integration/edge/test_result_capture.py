@@ -91,3 +91,18 @@ async def test_opc_ua_results_are_recorded_once_across_a_server_restart(
         recorded = demo_line.recorded(code)
         issued, held = await plc_books(fleet, code, first[code])
     assert [r.sequence for r in recorded] + held == issued
+
+
+async def test_the_live_status_shows_the_unit_of_the_latest_result(demo_line, edge_settings):
+    from mes.services.line_status import line_status
+
+    async with demo_line.fleet("SCR01-SPINDLE"), running_edge(demo_line.factory, edge_settings):
+        await wait_for(lambda: demo_line.recorded("SCR01-SPINDLE"))
+
+        def current_unit():
+            with demo_line.factory() as session:
+                station = next(s for s in line_status(session, "L1").stations if s.code == "SCR01")
+            return station.last_serial
+
+        serial = await wait_for(current_unit)
+    assert serial.startswith("SCR01-")
