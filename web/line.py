@@ -20,10 +20,12 @@ from flask import (
     url_for,
 )
 
+from mes.security.permissions import Permission
 from mes.services.line_status import LineStatus, UnknownLine, list_lines
 from web.i18n import gettext as _
 from web.i18n import state_label
 from web.line_feed import LineSnapshots, StreamLimits, StreamSlots, event_stream
+from web.permissions import requires
 
 bp = Blueprint("line", __name__)
 
@@ -33,6 +35,7 @@ def _snapshots() -> LineSnapshots:
 
 
 @bp.get("/")
+@requires(Permission.LINE_VIEW)
 def index():  # type: ignore[no-untyped-def]
     """The first line of the site (a one-line site needs no chooser)."""
     with current_app.extensions["mes.sessions"]() as db:
@@ -43,6 +46,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/lines/<code>")
+@requires(Permission.LINE_VIEW)
 def show(code: str):  # type: ignore[no-untyped-def]
     """The dashboard, rendered with the current status; the script keeps it current."""
     try:
@@ -55,6 +59,7 @@ def show(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/lines/<code>/status.json")
+@requires(Permission.LINE_VIEW)
 def status_json(code: str):  # type: ignore[no-untyped-def]
     """The line's live status as JSON, for other clients (and the page when its stream is away)."""
     try:
@@ -64,6 +69,7 @@ def status_json(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/lines/<code>/events")
+@requires(Permission.LINE_VIEW)
 def events(code: str):  # type: ignore[no-untyped-def]
     """Server-Sent Events: the status document whenever it changes, and a heartbeat while it does not."""
     try:

@@ -1,9 +1,9 @@
 """The one model layer: SQLAlchemy 2 typed declarative models."""
 
 from mes.models.base import Base, UTCDateTime, utcnow
-from mes.models.compliance import AuditEvent
+from mes.models.compliance import Alert, AuditEvent, ElectronicSignature, Override
 from mes.models.edge import MachineResult, MachineResultValue
-from mes.models.people import User
+from mes.models.people import Qualification, User
 from mes.models.plant import Area, Equipment, EquipmentStatus, Line, Site, StateChange, Station
 from mes.models.product import Brand, Product, Routing, RoutingOperation
 from mes.models.production import (
@@ -23,6 +23,7 @@ from mes.models.quality import BatchRelease, ExceptionReview, Hold, Nonconforman
 from mes.models.tokens import ApiToken
 
 __all__ = [
+    "Alert",
     "ApiToken",
     "Area",
     "AuditEvent",
@@ -32,6 +33,7 @@ __all__ = [
     "BomLine",
     "Brand",
     "ComponentConsumption",
+    "ElectronicSignature",
     "Equipment",
     "EquipmentStatus",
     "ExceptionReview",
@@ -46,7 +48,9 @@ __all__ = [
     "NonconformanceNote",
     "NumberCounter",
     "OperationRecord",
+    "Override",
     "Product",
+    "Qualification",
     "Routing",
     "RoutingOperation",
     "Site",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mes.models.base import Base, UTCDateTime
@@ -39,3 +39,57 @@ class AuditEvent(Base):
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_audit_event_entity_record", "entity", "entity_id"),)
+
+
+class ElectronicSignature(Base):
+    """A signature executed on a record (21 CFR 11.50, 11.70); never updated (see migration 0006)."""
+
+    __tablename__ = "electronic_signature"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    signer_name: Mapped[str] = mapped_column(String(200))  # printed name as it was at signing
+    signer_username: Mapped[str] = mapped_column(String(60))
+    meaning: Mapped[str] = mapped_column(String(20))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(100))
+    workstation: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the canonical JSON of the signed content (mes.compliance.signatures.content_hash).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # SHA-256 over the fields above: editing the entity reference (moving the signature) breaks it.
+    seal: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_electronic_signature_record", "entity", "entity_id"),)
+
+
+class Override(Base):
+    """A refused check let through once by a line lead, with an e-signature and a reason."""
+
+    __tablename__ = "override"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check: Mapped[str] = mapped_column(String(40))  # the refusal's error code, e.g. calibration_expired
+    subject: Mapped[str] = mapped_column(String(100))  # what was refused: equipment code, username…
+    serial: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    signature_id: Mapped[int] = mapped_column(ForeignKey("electronic_signature.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # one override lets one start through
+    used_by_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"))
+
+    __table_args__ = (Index("ix_override_serial_seq", "serial", "seq"),)
+
+
+class Alert(Base):
+    """Something an administrator must see at once (a locked account); acknowledged, never deleted."""
+
+    __tablename__ = "alert"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -1,10 +1,10 @@
-"""People: users with a role and a hashed password."""
+"""People: users with a role and a hashed password, and their qualifications."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mes.models.base import Base, UTCDateTime
@@ -24,3 +24,20 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Account policies (mes.security.accounts): password aging and one-time initial passwords.
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Terminal sign-in: SHA-256 of the badge number (unique, so it can be looked up) and an argon2 PIN.
+    badge_hash: Mapped[str | None] = mapped_column(String(64), unique=True, info={"audit": "redact"})
+    pin_hash: Mapped[str | None] = mapped_column(String(200), info={"audit": "redact"})
+
+
+class Qualification(Base):
+    """A person's qualification for a kind of operation, valid until a date (training records)."""
+
+    __tablename__ = "qualification"
+    __table_args__ = (UniqueConstraint("user_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    valid_until: Mapped[date] = mapped_column(Date)

@@ -74,6 +74,7 @@ class Equipment(Base):
     connection: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     tag_map: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     calibration_due: Mapped[date | None] = mapped_column(Date)
+    maintenance_due: Mapped[date | None] = mapped_column(Date)  # refused at operation start once past
     station: Mapped[Station | None] = relationship(back_populates="equipment")
     status: Mapped[EquipmentStatus | None] = relationship(back_populates="equipment")
 

@@ -52,6 +52,8 @@ class RoutingOperation(Base):
     station_type: Mapped[str] = mapped_column(String(60))
     # A unit failing this operation is reworked from this (earlier or same) operation; None = retest here.
     rework_target_seq: Mapped[int | None] = mapped_column(Integer)
+    # The operator starting it must hold this qualification, valid today (compliance, migration 0006).
+    required_qualification: Mapped[str | None] = mapped_column(String(60))
     routing: Mapped[Routing] = relationship(back_populates="operations")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
+from mes.compliance.gating import check_start_allowed, link_overrides
 from mes.domain.routing import OperationNotStarted, check_can_complete, check_can_start, seq_after
 from mes.models import Equipment, Nonconformance, OperationRecord, Station, Unit, utcnow
 from mes.production.common import (
@@ -22,7 +23,7 @@ from mes.production.common import (
     work_order_of,
 )
 from mes.production.components import check_components_complete
-from mes.production.errors import CalibrationExpired, InvalidInput, WrongWorkOrderStatus
+from mes.production.errors import InvalidInput, WrongWorkOrderStatus
 from mes.production.measurements import MeasurementInput, add_measurements, check_plan_complete
 from mes.production.workorders import update_work_order_progress
 
@@ -39,6 +40,7 @@ def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, 
     operations = routing_steps(session, wo.routing_id)
     step = check_can_start(as_steps(operations), unit_state(unit), seq, station.station_type)
     operation = next(op for op in operations if op.seq == step.seq)
+    overrides = check_start_allowed(session, actor, serial, seq, operation, equipment_id, today())
     retests = session.scalar(select(func.count()).where(OperationRecord.unit_id == unit.id,
                                                         OperationRecord.seq == seq)) or 0
     record = OperationRecord(unit_id=unit.id, routing_operation_id=operation.id, seq=seq, station_id=station.id,
@@ -48,6 +50,7 @@ def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, 
     if unit.status == "allocated":
         unit.status = "in_progress"
     session.flush()
+    link_overrides(overrides, record)
     audit(session, actor, "CREATE", "operation_record", record.id, new=f"{serial} op {seq} at {station_code}")
     update_work_order_progress(session, actor, wo)
     return record
@@ -59,9 +62,7 @@ def _equipment_id(session: Session, station: Station, equipment_code: str | None
     equipment = get_by(session, Equipment, "Equipment", code=equipment_code)
     if equipment.station_id != station.id:
         raise InvalidInput(f"equipment {equipment_code} is not at station {station.code}")
-    if equipment.calibration_due is not None and equipment.calibration_due < today():
-        raise CalibrationExpired(equipment=equipment.code, due=equipment.calibration_due.isoformat())
-    return equipment.id
+    return equipment.id  # calibration and maintenance: mes.compliance.gating, where overrides apply
 
 
 def complete_operation(session: Session, actor: AuditActor, serial: str, seq: int,

@@ -8,11 +8,13 @@ from werkzeug.exceptions import HTTPException
 
 from mes.compliance.audit import AuditActor
 from mes.domain.errors import DomainError
+from mes.security.permissions import Permission, has_permission
 from mes.services.api_tokens import user_for_token
+from web.permissions import forbidden
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}
-STATUS = {"bad_request": 400, "invalid": 422, "not_found": 404, "conflict": 409}
+STATUS = {"bad_request": 400, "invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403}
 
 
 def language() -> str:
@@ -40,6 +42,9 @@ def authenticate():  # type: ignore[no-untyped-def]
         response, status = error(401, "not_authenticated", message)
         response.headers["WWW-Authenticate"] = 'Bearer realm="mes"'
         return response, status
+    g.api_user = user  # web.permissions.requires reads the role from here
+    if not has_permission(user.role, Permission.API_USE):
+        return forbidden(Permission.API_USE)
     workstation = request.headers.get("X-Workstation", "")[:60] or f"api:{request.remote_addr}"
     g.actor = AuditActor(user.id, user.display_name, workstation)
     return None

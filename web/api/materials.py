@@ -7,13 +7,16 @@ from flask import g, jsonify
 from mes.models import MaterialLot
 from mes.production import materials
 from mes.production.common import get_by
+from mes.security.permissions import Permission
 from web.api import bp
 from web.api import serialize as out
 from web.api.inputs import body, decimal, iso_date, text
 from web.api.transaction import read_only, transaction
+from web.permissions import requires
 
 
 @bp.post("/material-lots")
+@requires(Permission.MATERIAL_RECEIVE)
 def receive_lot():  # type: ignore[no-untyped-def]
     """Receive a lot into quarantine."""
     data = body()
@@ -27,6 +30,7 @@ def receive_lot():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/material-lots/<int:lot_id>")
+@requires(Permission.UNIT_TRACE)
 def get_lot(lot_id: int):  # type: ignore[no-untyped-def]
     """One material lot."""
     with read_only() as s:

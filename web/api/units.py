@@ -11,13 +11,16 @@ from mes.production import components, execution, quality
 from mes.production.common import get_by
 from mes.production.errors import InvalidInput
 from mes.production.measurements import MeasurementInput, parse_measurement, record_measurements
+from mes.security.permissions import Permission
 from web.api import bp
 from web.api import serialize as out
 from web.api.inputs import body, boolean, decimal, text
 from web.api.transaction import read_only, transaction
+from web.permissions import requires
 
 
 @bp.get("/units/<serial>")
+@requires(Permission.UNIT_TRACE)
 def get_unit(serial: str):  # type: ignore[no-untyped-def]
     """A unit with its operations, measurements and nonconformances."""
     with read_only() as s:
@@ -25,6 +28,7 @@ def get_unit(serial: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/units/<serial>/operations/<int:seq>/start")
+@requires(Permission.UNIT_OPERATE)
 def start_operation(serial: str, seq: int):  # type: ignore[no-untyped-def]
     """Start operation `seq` at {station, equipment?}."""
     data = body()
@@ -35,6 +39,7 @@ def start_operation(serial: str, seq: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/units/<serial>/operations/<int:seq>/complete")
+@requires(Permission.UNIT_OPERATE)
 def complete_operation(serial: str, seq: int):  # type: ignore[no-untyped-def]
     """Complete the operation in progress with {measurements?, failed?}; the result comes back."""
     data = body()
@@ -45,6 +50,7 @@ def complete_operation(serial: str, seq: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/units/<serial>/measurements")
+@requires(Permission.UNIT_OPERATE)
 def add_measurements(serial: str):  # type: ignore[no-untyped-def]
     """Record {measurements: [{name, value, manual?}]} on the operation in progress."""
     items = _measurements(body(), required=True)
@@ -61,6 +67,7 @@ def _measurements(data: dict[str, Any], required: bool) -> list[MeasurementInput
 
 
 @bp.post("/units/<serial>/components")
+@requires(Permission.UNIT_OPERATE)
 def consume_component(serial: str):  # type: ignore[no-untyped-def]
     """Build the scanned component {scan, quantity?} into the unit."""
     data = body()

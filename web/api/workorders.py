@@ -6,15 +6,18 @@ from flask import g, jsonify, request
 
 from mes.production import serials, workorders
 from mes.production.errors import InvalidInput
+from mes.security.permissions import Permission
 from web.api import bp
 from web.api import serialize as out
 from web.api.inputs import body, integer, text
 from web.api.transaction import read_only, transaction
+from web.permissions import requires
 
 STATUSES = ("planned", "released", "in_progress", "on_hold", "completed", "closed")
 
 
 @bp.get("/work-orders")
+@requires(Permission.UNIT_TRACE)
 def list_work_orders():  # type: ignore[no-untyped-def]
     """The newest work orders, optionally filtered by ?status= and ?limit=."""
     status = request.args.get("status")
@@ -38,6 +41,7 @@ def create_work_order():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/work-orders/<number>")
+@requires(Permission.UNIT_TRACE)
 def get_work_order(number: str):  # type: ignore[no-untyped-def]
     """One work order with its unit counts."""
     with read_only() as s:
