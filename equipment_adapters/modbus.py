@@ -217,7 +217,9 @@ class ModbusTcpAdapter(SupervisedAdapter):
         loop = asyncio.get_running_loop()
         last: dict[str, tuple[object, Quality]] = {}
         next_at = loop.time()
-        while True:
+        # The flag as well as cancel(): pymodbus can swallow a cancellation that lands inside a request,
+        # and close() must not then wait for ever on a poller that keeps going.
+        while not self._closed:
             for value in (await self._poll_once(names)).values():
                 key = (value.value, value.quality)
                 if last.get(value.name) != key:
