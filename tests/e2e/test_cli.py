@@ -3,13 +3,28 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
+from mes import cli
 from mes.settings import DEFAULT_SITE_FILE
 
-SUBCOMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "current"], ["seed"], ["config"], ["config", "check"],
-               ["web"], ["edge"], ["simulate"], ["demo"]]
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path of the `mes` tree, groups included."""
+    paths = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            paths += command_paths(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+SUBCOMMANDS = command_paths(cli.main)
 
 
 def mes(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -17,11 +32,24 @@ def mes(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           env={**os.environ, **(env or {})})
 
 
+def test_the_tree_has_every_documented_command():
+    assert {("db", "upgrade"), ("seed",), ("config", "check"), ("web",), ("edge",), ("simulate",),
+            ("demo",)} <= set(SUBCOMMANDS)
+
+
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=lambda a: " ".join(a) or "mes")
 def test_every_subcommand_has_help(args):
-    result = mes(*args, "--help")
+    result = CliRunner().invoke(cli.main, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 3  # a description, not just the usage line
+
+
+def test_the_installed_console_script_answers_help():
+    script = Path(sys.executable).parent / "mes"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "Usage:" in result.stdout
+    assert "Technopolis MES" in result.stdout
 
 
 def test_config_check_accepts_the_demo_site():
