@@ -26,6 +26,7 @@ from mes.production.components import check_components_complete
 from mes.production.errors import InvalidInput, WrongWorkOrderStatus
 from mes.production.measurements import MeasurementInput, add_measurements, check_plan_complete
 from mes.production.workorders import update_work_order_progress
+from mes.quality.holds import record_hold
 
 
 def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, station_code: str,
@@ -115,4 +116,5 @@ def open_nonconformance(session: Session, actor: AuditActor, unit: Unit, record:
     audit(session, actor, "CREATE", "nonconformance", nc.number, new=text)
     audit(session, actor, "UPDATE", "unit", unit.serial, field="on_hold", old=False, new=True, reason=nc.number)
     unit.on_hold = True
+    record_hold(session, actor, "unit", unit.serial, f"{nc.number}: {text}", nc.id)
     return nc

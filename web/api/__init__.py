@@ -75,6 +75,6 @@ def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
 
 def register(app) -> None:  # type: ignore[no-untyped-def]
     """Attach the API (and its routes) to the app; unknown /api/v1 paths answer JSON 404 too."""
-    from web.api import genealogy, materials, openapi, units, workorders  # noqa: F401 - routes register on import
+    from web.api import genealogy, materials, openapi, quality, units, workorders  # noqa: F401 - routes register
 
     app.register_blueprint(bp)

@@ -30,6 +30,17 @@ SCHEMAS = {
     "ComponentIn": _obj(["scan"], quantity=QTY, scan={
         **STR, "description": "GS1 element string, MES1| internal label, or a unit serial"}),
     "ReasonIn": _obj(["reason"], reason=STR),
+    "NcIn": _obj(["serial", "description"], serial=STR, description=STR, source={
+        **STR, "enum": ["manual", "label_scan", "machine_fault"]}),
+    "NoteIn": _obj(["text"], text=STR),
+    "DispositionIn": _obj(["disposition", "password"], disposition={**STR, "enum": [
+        "use_as_is", "rework", "scrap", "return_to_supplier", "concession"]}, justification={
+        **STR, "description": "required for a concession"}, password={**STR, "format": "password"}),
+    "HoldIn": _obj(["entity", "key", "reason"], entity={**STR, "enum": ["unit", "work_order", "material_lot"]},
+                   key={**STR, "description": "serial, work order number or material lot id"}, reason=STR),
+    "ReviewIn": _obj(["key", "decision", "password"], key=STR, decision=STR, password={**STR, "format": "password"}),
+    "ReleaseIn": _obj(["password"], password={**STR, "format": "password"}, quantity={
+        **INT, "description": "default: every completed unit not on hold"}),
     "LotIn": _obj(["part_number", "lot_number", "supplier", "country_of_origin", "quantity"],
                   part_number=STR, lot_number=STR, supplier=STR, country_of_origin=STR, quantity=QTY,
                   expiry={**STR, "format": "date"}, gtin=STR),
@@ -42,12 +53,18 @@ def _op(summary: str, ok: int = 200, body: str | None = None, params: tuple[str,
     for status in (401, *errors):
         responses[str(status)] = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
     op: dict[str, Any] = {"summary": summary, "responses": responses, "parameters": [
-        *({"name": p, "in": "path", "required": True, "schema": INT if p in ("seq", "lot_id") else STR}
+        *({"name": p, "in": "path", "required": True, "schema": INT if p in ("seq", "lot_id", "hold_id") else STR}
           for p in params),
         *({"name": q, "in": "query", "required": False, "schema": STR} for q in query)]}
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    return op
+
+
+def _pdf(summary: str, param: str) -> dict[str, Any]:
+    op = _op(summary, params=(param,), query=("lang",))
+    op["responses"]["200"] = {"description": "PDF", "content": {"application/pdf": {}}}
     return op
 
 
@@ -81,6 +98,25 @@ PATHS = {
     "/material-lots/{lot_id}/release": {"post": _op("Release a lot", params=("lot_id",), errors=W)},
     "/material-lots/{lot_id}/quarantine": {"post": _op("Quarantine a lot", 200, "ReasonIn", ("lot_id",),
                                                        errors=W)},
+    "/units/{serial}/dhr": {"get": _op("Device history record (JSON; export audited)", params=("serial",),
+                                       query=("lang",))},
+    "/units/{serial}/dhr.pdf": {"get": _pdf("Device history record as PDF (export audited)", "serial")},
+    "/work-orders/{number}/batch-record": {"get": _op("Batch record with exceptions (JSON; export audited)",
+                                                      params=("number",), query=("lang",))},
+    "/work-orders/{number}/batch-record.pdf": {"get": _pdf("Batch record as PDF (export audited)", "number")},
+    # Under batch-record/: /work-orders/{number}/release already releases a planned order to the floor.
+    "/work-orders/{number}/batch-record/review": {"post": _op(
+        "Review one exception, e-signed 'reviewed'", 201, "ReviewIn", ("number",), errors=W)},
+    "/work-orders/{number}/batch-record/release": {"post": _op(
+        "QA batch release, e-signed 'released'; 409 exceptions_open", 200, "ReleaseIn", ("number",), errors=W)},
+    "/nonconformances": {"post": _op("Open a nonconformance on a unit (the unit is held)", 201, "NcIn",
+                                     errors=W)},
+    "/nonconformances/{number}/notes": {"post": _op("Append an investigation note", 201, "NoteIn", ("number",),
+                                                    errors=W)},
+    "/nonconformances/{number}/disposition": {"post": _op("Disposition, e-signed 'dispositioned'", 200,
+                                                          "DispositionIn", ("number",), errors=W)},
+    "/holds": {"post": _op("Hold a unit, work order or material lot", 201, "HoldIn", errors=W)},
+    "/holds/{hold_id}/release": {"post": _op("Release a hold", 200, "ReasonIn", ("hold_id",), errors=W)},
     "/openapi.json": {"get": {"summary": "This document", "security": [],
                               "responses": {"200": {"description": "OK"}}}},
 }
