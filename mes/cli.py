@@ -322,3 +322,13 @@ def _run_until_signalled(make_coro) -> None:  # type: ignore[no-untyped-def]
         await make_coro(stop)
 
     asyncio.run(runner())
+
+
+def _register_account_commands() -> None:
+    from mes.cli_accounts import compliance, user
+
+    main.add_command(user)
+    main.add_command(compliance)
+
+
+_register_account_commands()

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from mes.db import create_db_engine, session_factory
 from mes.domain.shifts import parse_shift_starts
 from mes.settings import Settings
-from web import api, auth, line
+from web import account, admin, api, auth, line
 from web.i18n import current_language, gettext
 from web.line_feed import LineSnapshots, StreamLimits, StreamSlots
 
@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.extensions["mes.sse_slots"] = StreamSlots(app.config["MES_SSE_LIMITS"].max_streams)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(line.bp)
     api.register(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: cross-site forgery cannot use them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,12 +24,15 @@ from sqlalchemy.orm import Session
 from mes.compliance import AuditActor, record_audit
 from mes.db import unit_of_work
 from mes.models import User, utcnow
+from mes.security.accounts import password_change_required, register_failure
 from mes.security.passwords import verify_password
+from mes.security.policy import AccountPolicy
 from web.i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "account.badge_login", "static"}
+PASSWORD_CHANGE_ENDPOINTS = {"account.change_password", "auth.logout", "static"}
 TOKEN_BLUEPRINTS = {"api"}  # authenticate each request by bearer token themselves (web/api)
 LOCKED_MESSAGE = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."
 
@@ -54,6 +58,8 @@ def require_login():  # type: ignore[no-untyped-def]
             g.user = None
     if g.user is not None:
         session["last_seen"] = time.time()
+        if session.get("must_change_password") and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("account.change_password"))
         return None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -87,7 +93,6 @@ def login():  # type: ignore[no-untyped-def]
 
 def _authenticate(username: str, password: str) -> str | None:
     """Sign the user in, or return the message saying why not; every attempt is audited."""
-    max_failures = current_app.config["MES_MAX_FAILED_LOGINS"]
     with unit_of_work(current_app.extensions["mes.sessions"]) as db:
         user = db.scalars(select(User).where(User.username == username)).one_or_none()
         if user is None or not user.active:
@@ -97,23 +102,33 @@ def _authenticate(username: str, password: str) -> str | None:
             _audit_failure(db, username, user, "account locked")
             return _(LOCKED_MESSAGE)
         if not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            _audit_failure(db, username, user, f"wrong password ({user.failed_logins} in a row)")
-            if user.failed_logins >= max_failures:
-                user.locked_at = utcnow()
-                record_audit(db, actor=AuditActor.system(_workstation()), action="LOCKOUT", entity="app_user",
-                             entity_id=str(user.id), field="locked_at", new=user.locked_at,
-                             reason=f"{user.failed_logins} failed sign-ins in a row")
-                return _(LOCKED_MESSAGE)
+            _audit_failure(db, username, user, f"wrong password ({user.failed_logins + 1} in a row)")
+            if register_failure(db, user, what="sign-in", workstation=_workstation(), policy=account_policy()):
+                return _(LOCKED_MESSAGE)  # the lockout also raised an alert for administrators
             return _("Wrong user name or password.")
-        user.failed_logins = 0
-        user.last_login_at = utcnow()
-        record_audit(db, actor=_actor(user), action="LOGIN", entity="app_user", entity_id=str(user.id))
-        session.clear()  # a new session id on sign-in: no session fixation
-        session["user_id"] = user.id
-        session["lang"] = user.language
-        session["last_seen"] = time.time()
+        start_session(db, user, "password")
     return None
+
+
+def start_session(db: Session, user: User, method: str) -> None:
+    """Audit the sign-in and begin a fresh session; a one-time or expired password must be changed first."""
+    user.failed_logins = 0
+    user.last_login_at = utcnow()
+    record_audit(db, actor=_actor(user), action="LOGIN", entity="app_user", entity_id=str(user.id),
+                 reason=None if method == "password" else method)
+    session.clear()  # a new session id on sign-in: no session fixation
+    session["user_id"] = user.id
+    session["lang"] = user.language
+    session["last_seen"] = time.time()
+    if password_change_required(user, account_policy()):
+        session["must_change_password"] = True
+
+
+def account_policy() -> AccountPolicy:
+    """The account policy, with this app's lockout and idle settings."""
+    return replace(current_app.config.get("MES_ACCOUNT_POLICY") or AccountPolicy.from_env(),
+                   max_failed_attempts=current_app.config["MES_MAX_FAILED_LOGINS"],
+                   session_idle_s=current_app.config["MES_SESSION_IDLE_S"])
 
 
 def _audit_failure(db: Session, username: str, user: User | None, reason: str) -> None:

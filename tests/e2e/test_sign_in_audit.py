@@ -50,9 +50,9 @@ def test_the_fifth_wrong_password_records_a_lockout_and_later_attempts_are_recor
         sign_in(client, "quality", "guess")
     sign_in(client, "quality", "demo")
     actions = [(e.action, e.reason) for e in trail(seeded)]
-    assert [a for a, _ in actions] == ["LOGIN_FAIL"] * 5 + ["LOCKOUT", "LOGIN_FAIL"]
+    assert [a for a, _ in actions] == ["LOGIN_FAIL"] * 5 + ["LOCKOUT", "ALERT", "LOGIN_FAIL"]
     assert actions[5][1] == "5 failed sign-ins in a row"
-    assert actions[6][1] == "account locked"
+    assert actions[7][1] == "account locked"
 
 
 def test_sign_out_is_recorded(seeded, client):
