@@ -7,24 +7,21 @@ import dataclasses
 import json
 import socket
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.engine import make_url
+from benchdb import bench_database
+from sqlalchemy import Engine, select
 
 from equipment_adapters.simulators.handshake import ResultChannel
 from equipment_adapters.simulators.runner import build_simulator
 from equipment_adapters.simulators.sitefile import load_equipment
 from equipment_adapters.simulators.station import SimulatorServer
 from equipment_adapters.tags import DeviceSpec
-from mes.db import create_db_engine, session_factory, unit_of_work
-from mes.migrate import upgrade
+from mes.db import session_factory, unit_of_work
 from mes.models import Equipment, Line, Station
 from mes.services.seed import seed_site
 from mes.settings import DEFAULT_SITE_FILE
@@ -43,28 +40,11 @@ def free_port() -> int:
 @contextmanager
 def scratch_database(server_url: str | None) -> Iterator[Engine]:
     """A migrated, seeded database: a temporary SQLite file, or a temporary database on `server_url`."""
-    if server_url is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = create_db_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-            yield _prepared(engine)
-            engine.dispose()
-        return
-    name = f"mes_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        engine = create_db_engine(make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    with bench_database(server_url) as engine:
         yield _prepared(engine)
-        engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _prepared(engine: Engine) -> Engine:
-    upgrade(engine)
     with unit_of_work(session_factory(engine)) as session:
         seed_site(session, load_site_config(DEFAULT_SITE_FILE), None)
     return engine

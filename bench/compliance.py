@@ -12,21 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from benchdb import bench_database
+from sqlalchemy import Engine, insert
 
 from mes.compliance import verify_chain
 from mes.compliance.chain import GENESIS_HASH, chain, encode_value
-from mes.db import create_db_engine
-from mes.migrate import upgrade
 from mes.models import AuditEvent, utcnow
 
 VERIFY_TARGET_S = 10.0  # for 1,000,000 events
@@ -36,7 +29,7 @@ INSERT_BATCH = 20_000
 def main() -> None:
     """Parse the arguments, run the benchmark, print a table or JSON lines."""
     args = _parser().parse_args()
-    with _bench_database(args.database_url) as engine:
+    with bench_database(args.database_url) as engine:
         figures = run(engine, args.events, args.batch_size)
         engine.dispose()
     for figure in figures:
@@ -89,29 +82,6 @@ def _entry(start, n: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "field": f"step_{n % 8}", "old_value": None, "new_value": encode_value({"value": n % 997 / 10, "ok": True}),
         "reason": None, "workstation": f"L1-ST{n % 5 + 1:02d}", "app_version": "0.1.0",
     }
-
-
-@contextmanager
-def _bench_database(server_url: str | None) -> Iterator[Engine]:
-    """A migrated, empty database: a temporary SQLite file, or a throw-away PostgreSQL database."""
-    if server_url is None:
-        with tempfile.TemporaryDirectory(prefix="mes-bench-") as tmp:
-            engine = create_db_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-            upgrade(engine)
-            yield engine
-        return
-    name = f"mes_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = create_db_engine(make_url(server_url).set(database=name).render_as_string(hide_password=False))
-        upgrade(engine)
-        yield engine
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _figure(name: str, value: object, unit: str, target: str) -> dict[str, object]:

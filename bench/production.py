@@ -13,26 +13,22 @@ import argparse
 import json
 import random
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, insert, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is scripts, not a package
 
+from benchdb import bench_database
 from production_data import ACTOR, BENCH_GTIN, SPECS, generate_genealogy, prepare_site
 
 from mes.compliance.chain import encode_value
 from mes.compliance.chain_store import append_entries
-from mes.db import create_db_engine, session_factory, unit_of_work
-from mes.migrate import upgrade
+from mes.db import session_factory, unit_of_work
 from mes.models import (
     AuditEvent,
     ComponentConsumption,
@@ -57,7 +53,7 @@ SCANS = ("MES1|PN:PART-A|LOT:PART-A-L1", "MES1|PN:PART-B|LOT:PART-B-L1")
 def main() -> None:
     """Parse the arguments, run every figure, print a table or JSON lines."""
     args = _parser().parse_args()
-    with _bench_database(args.database_url) as engine:
+    with bench_database(args.database_url) as engine:
         prepare_site(engine)
         figures = [_figure("database", engine.dialect.name, "", "")]
         figures += bench_allocation(engine, args.serials)
@@ -182,29 +178,6 @@ def _timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
-
-
-@contextmanager
-def _bench_database(server_url: str | None) -> Iterator[Engine]:
-    """A migrated, empty database: a temporary SQLite file, or a throw-away PostgreSQL database."""
-    if server_url is None:
-        with tempfile.TemporaryDirectory(prefix="mes-bench-") as tmp:
-            engine = create_db_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-            upgrade(engine)
-            yield engine
-        return
-    name = f"mes_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = create_db_engine(make_url(server_url).set(database=name).render_as_string(hide_password=False))
-        upgrade(engine)
-        yield engine
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _figure(name: str, value: object, unit: str, target: str) -> dict[str, object]:

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is scripts, not a package
 
-from compliance import _bench_database, _figure, _row
+from benchdb import bench_database
+from compliance import _figure, _row
 from production_data import BENCH_GTIN, SPECS, prepare_site
 
 from mes.compliance.dhr import build_batch_record, build_unit_dhr
@@ -51,7 +52,7 @@ NUMBER = "WO-QR-BENCH"
 def main() -> None:
     """Parse the arguments, run the benchmark, print a table or JSON lines."""
     args = _parser().parse_args()
-    with _bench_database(args.database_url) as engine:
+    with bench_database(args.database_url) as engine:
         prepare_site(engine)
         failed = generate_batch(engine, args.units)
         figures = run(engine, args.units, failed)
