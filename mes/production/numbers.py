@@ -35,4 +35,4 @@ def _ensure_counter(session: Session, brand_id: int, kind: str) -> None:
         with session.begin_nested():
             session.add(NumberCounter(brand_id=brand_id, kind=kind, last_value=0))
     except IntegrityError:
-        pass
+        pass  # another transaction created it between our check and insert: its row serves us too
