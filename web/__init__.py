@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from mes.db import create_db_engine, session_factory
 from mes.domain.shifts import parse_shift_starts
 from mes.settings import Settings
-from web import account, admin, api, auth, line
+from web import account, admin, api, auth, line, quality_workspace, terminal
 from web.i18n import current_language, gettext
 from web.line_feed import LineSnapshots, StreamLimits, StreamSlots
+from web.navigation import nav_links
 
 csrf = CSRFProtect()
 
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(line.bp)
+    app.register_blueprint(terminal.bp)
+    app.register_blueprint(quality_workspace.bp)
     api.register(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: cross-site forgery cannot use them
     _install_template_helpers(app)
@@ -78,7 +81,8 @@ def _install_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"_": gettext, "lang": g.get("lang", "ru"), "timezone": app.config["MES_TIMEZONE"]}
+        return {"_": gettext, "lang": g.get("lang", "ru"), "timezone": app.config["MES_TIMEZONE"],
+                "nav_links": nav_links}
 
     @app.template_filter("localtime")
     def _localtime(value):  # type: ignore[no-untyped-def]

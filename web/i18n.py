@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import g, request, session
 
+from web.translations import CATALOGUES
+
 LANGUAGES = ("ru", "en")
 
 # English text is the key; a missing Russian entry falls back to English rather than failing.
@@ -76,10 +78,16 @@ RUSSIAN = {
         "Выберите пароль, отличный от старого и от имени пользователя.",
     "You are not allowed to do that.": "У вас нет прав на это действие.",
     "Language": "Язык",
+    "Areas": "Разделы",
+    "Terminal": "Терминал",
+    "Administration": "Администрирование",
     "Times in": "Время:",
     "The form expired or was sent twice. Please try again.":
         "Форма устарела или отправлена повторно. Попробуйте ещё раз.",
 }
+
+for _catalogue in CATALOGUES:
+    RUSSIAN.update(_catalogue)
 
 STATE_NAMES_RU = {
     "UNDEFINED": "не определено", "CLEARING": "сброс аварии", "STOPPED": "остановлено",

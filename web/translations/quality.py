@@ -1,0 +1,4 @@
+"""Russian text of the quality screens (English is the key)."""
+
+RUSSIAN: dict[str, str] = {
+}
