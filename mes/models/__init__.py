@@ -3,6 +3,7 @@
 from mes.models.base import Base, UTCDateTime, utcnow
 from mes.models.compliance import Alert, AuditEvent, ElectronicSignature, Override
 from mes.models.edge import MachineResult, MachineResultValue
+from mes.models.masterdata import Recipe, RecipeParameter, RecipeVersion
 from mes.models.people import Qualification, User
 from mes.models.plant import Area, Equipment, EquipmentStatus, Line, Site, StateChange, Station
 from mes.models.product import Brand, Product, Routing, RoutingOperation
@@ -51,6 +52,9 @@ __all__ = [
     "Override",
     "Product",
     "Qualification",
+    "Recipe",
+    "RecipeParameter",
+    "RecipeVersion",
     "Routing",
     "RoutingOperation",
     "Site",

@@ -35,6 +35,10 @@ class Routing(Base):
     # Work orders are released only on an approved routing version (production, migration 0003).
     approved: Mapped[bool] = mapped_column(default=False, server_default=false())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Master data (migration 0008): the author, and the approver's e-signature (two-person rule).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("electronic_signature.id"))
     operations: Mapped[list[RoutingOperation]] = relationship(
         back_populates="routing", order_by="RoutingOperation.seq"
     )
@@ -54,6 +58,8 @@ class RoutingOperation(Base):
     rework_target_seq: Mapped[int | None] = mapped_column(Integer)
     # The operator starting it must hold this qualification, valid today (compliance, migration 0006).
     required_qualification: Mapped[str | None] = mapped_column(String(60))
+    # The recipe whose approved version the machine runs for this operation (master data, migration 0008).
+    recipe_id: Mapped[int | None] = mapped_column(ForeignKey("recipe.id"))
     routing: Mapped[Routing] = relationship(back_populates="operations")
 
 

@@ -47,6 +47,10 @@ class Bom(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     version: Mapped[int] = mapped_column(Integer)
     approved: Mapped[bool] = mapped_column(default=False)
+    # Master data (migration 0008): the author, and the approver's e-signature (two-person rule).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("electronic_signature.id"))
     lines: Mapped[list[BomLine]] = relationship(back_populates="bom", order_by="BomLine.position")
 
 
