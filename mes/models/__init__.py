@@ -21,6 +21,7 @@ from mes.models.production import (
     WorkOrder,
 )
 from mes.models.quality import BatchRelease, ExceptionReview, Hold, NonconformanceNote
+from mes.models.terminal import DowntimeEvent, InstructionDocument, Terminal, WorkInstruction
 from mes.models.tokens import ApiToken
 
 __all__ = [
@@ -34,11 +35,13 @@ __all__ = [
     "BomLine",
     "Brand",
     "ComponentConsumption",
+    "DowntimeEvent",
     "ElectronicSignature",
     "Equipment",
     "EquipmentStatus",
     "ExceptionReview",
     "Hold",
+    "InstructionDocument",
     "Line",
     "MachineResult",
     "MachineResultValue",
@@ -60,9 +63,11 @@ __all__ = [
     "Site",
     "StateChange",
     "Station",
+    "Terminal",
     "UTCDateTime",
     "Unit",
     "User",
+    "WorkInstruction",
     "WorkOrder",
     "utcnow",
 ]
