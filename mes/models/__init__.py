@@ -21,6 +21,7 @@ from mes.models.production import (
     WorkOrder,
 )
 from mes.models.quality import BatchRelease, ExceptionReview, Hold, NonconformanceNote
+from mes.models.station_job import StationJob
 from mes.models.terminal import DowntimeEvent, InstructionDocument, Terminal, WorkInstruction
 from mes.models.tokens import ApiToken
 
@@ -63,6 +64,7 @@ __all__ = [
     "Site",
     "StateChange",
     "Station",
+    "StationJob",
     "Terminal",
     "UTCDateTime",
     "Unit",

@@ -28,6 +28,9 @@ class MachineResult(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())  # later than received_at when spooled
     spooled: Mapped[bool] = mapped_column(default=False)  # came through the store-and-forward spool
     edge_id: Mapped[str] = mapped_column(String(100))
+    # Production link (migration 0011): the operation this result completed, or why it completed none.
+    operation_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"), index=True)
+    production_flag: Mapped[str | None] = mapped_column(String(20))  # unknown_serial, not_at_step, …
     values: Mapped[list[MachineResultValue]] = relationship(order_by="MachineResultValue.id")
 
 

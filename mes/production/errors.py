@@ -136,3 +136,33 @@ class CalibrationExpired(DomainError):
     code = "calibration_expired"
     message_en = "Equipment {equipment} was due for calibration on {due}"
     message_ru = "Срок калибровки оборудования {equipment} истёк {due}"
+
+
+class StationBusy(DomainError):
+    code = "station_busy"
+    message_en = "Station {station} already has unit {serial} loaded ({status}); wait for its result or cancel it"
+    message_ru = "На станции {station} уже загружено изделие {serial} ({status}); дождитесь результата или отмените"
+
+
+class UnitAlreadyLoaded(DomainError):
+    code = "unit_already_loaded"
+    message_en = "Unit {serial} is already loaded at station {station}"
+    message_ru = "Изделие {serial} уже загружено на станции {station}"
+
+
+class NotStartedAtStation(DomainError):
+    code = "not_started_at_station"
+    message_en = "Unit {serial} has no operation started at station {station}: start its operation here first"
+    message_ru = "У изделия {serial} нет начатой операции на станции {station}: сначала начните операцию здесь"
+
+
+class NoMachineAtStation(DomainError):
+    code = "no_machine_at_station"
+    message_en = "Station {station} has no machine that takes a serial (load_serial)"
+    message_ru = "На станции {station} нет машины, принимающей серийный номер (load_serial)"
+
+
+class JobNotActive(DomainError):
+    code = "job_not_active"
+    message_en = "Station job {job} is already {status}"
+    message_ru = "Задание станции {job} уже в статусе «{status}»"
