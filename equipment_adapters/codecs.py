@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from equipment_adapters.tags import DataType, ModbusTable, TagSpec
 
@@ -32,6 +32,10 @@ _INT_RANGE = {
 }
 STRING_ENCODING = "latin-1"  # one byte per character, so every register pair decodes
 WORD_ORDERS = ("big", "little")
+
+# A decoder takes a response's items and the offset of the tag in them; made once per tag by
+# register_decoder, so a poll does no format building, dispatch on the type or word reordering.
+Decoder = Callable[[Sequence[int], int], "Value"]
 
 
 def is_bit_table(table: ModbusTable) -> bool:
@@ -106,6 +110,44 @@ def encode_registers(tag: TagSpec, raw: Value, word_order: str) -> list[int]:
     if isinstance(raw, str):
         raise ValueError(f"numeric tag needs a number, got {raw!r}")
     return encode_number(tag.data_type, raw, word_order)
+
+
+def register_decoder(tag: TagSpec, word_order: str) -> Decoder:
+    """The raw-value decoder of a tag, equal to decode_registers (or the bit of a bit table), precompiled."""
+    if word_order not in WORD_ORDERS:
+        raise ValueError(f"word order must be 'big' or 'little', not {word_order!r}")
+    if tag.modbus is not None and is_bit_table(tag.modbus.table):
+        return lambda items, at: bool(items[at])
+    data_type = tag.data_type
+    if data_type is DataType.BOOL:
+        return lambda items, at: items[at] != 0
+    if data_type is DataType.BIT:
+        mask = 1 << _checked_bit(_tag_bit(tag))
+        return lambda items, at: (items[at] & mask) != 0
+    if data_type is DataType.UINT16:
+        return lambda items, at: items[at]
+    if data_type is DataType.STRING:
+        return _string_decoder(tag.register_count())
+    return _number_decoder(data_type, tag.register_count(), word_order == "little")
+
+
+def _string_decoder(length: int) -> Decoder:
+    pack = struct.Struct(f">{length}H").pack
+
+    def decode_text(items: Sequence[int], at: int) -> str:
+        return pack(*items[at : at + length]).rstrip(b"\x00").decode(STRING_ENCODING)
+
+    return decode_text
+
+
+def _number_decoder(data_type: DataType, count: int, reverse: bool) -> Decoder:
+    pack = struct.Struct(f">{count}H").pack
+    unpack = struct.Struct(">" + _STRUCT[data_type]).unpack
+    if count == 1:  # int16
+        return lambda items, at: unpack(pack(items[at]))[0]
+    if reverse:
+        return lambda items, at: unpack(pack(*items[at : at + count][::-1]))[0]
+    return lambda items, at: unpack(pack(*items[at : at + count]))[0]
 
 
 def decode(tag: TagSpec, words: Sequence[int] | Sequence[bool], word_order: str) -> Value:

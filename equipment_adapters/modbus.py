@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,18 +57,21 @@ class ModbusTcpAdapter(SupervisedAdapter):
         self.host, self.port = parse_endpoint(device.endpoint)
         self._client: AsyncModbusTcpClient | None = None
         self._pollers: list[asyncio.Task[None]] = []
-        self._plans: dict[tuple[TagSpec, ...], list[ReadRequest]] = {}
+        self._plans: dict[tuple[str, ...], _CompiledRead] = {}
 
     async def read(self, names: Sequence[str]) -> dict[str, TagValue]:
         """Read the named tags in as few requests as the 125-register / 2000-bit limits allow."""
-        tags = self._tags(dict.fromkeys(names))
+        compiled = self._compiled(names)
         async with self._lock:
-            raws = await self._read_raw(tags)
+            responses = [await self._execute_step(step) for step in compiled.steps]
         now = datetime.now(UTC)
-        return {
-            tag.name: TagValue(tag.name, tag.to_engineering(raws[tag.name]), Quality.GOOD, None, now)
-            for tag in tags
-        }
+        values: dict[str, TagValue] = {}
+        for step, items in zip(compiled.steps, responses, strict=True):
+            for name, at, decode, engineering in step.fields:
+                raw = decode(items, at)
+                value = raw if engineering is None else engineering(raw)
+                values[name] = TagValue(name, value, Quality.GOOD, None, now)
+        return values if compiled.in_order else {name: values[name] for name in compiled.names}
 
     async def write(self, name: str, value: float | int | bool | str) -> TagValue:
         """Write one holding register tag or coil (FC6/FC16/FC5), read it back and compare."""
@@ -78,7 +82,7 @@ class ModbusTcpAdapter(SupervisedAdapter):
         raw = tag.to_raw(value)
         async with self._lock:
             await self._write_raw(tag, raw)
-            read_back = (await self._read_raw([tag]))[tag.name]
+            read_back = await self._read_one_raw(tag)
         if not codecs.values_match(tag.data_type, raw, read_back):
             message = f"wrote {raw!r}, read back {read_back!r}"
             raise WriteVerifyError(self.device.name, self._where(tag), message)
@@ -127,34 +131,48 @@ class ModbusTcpAdapter(SupervisedAdapter):
 
     # -- requests -----------------------------------------------------------------------------
 
-    def _plan(self, tags: list[TagSpec]) -> list[ReadRequest]:
-        """The read plan of a tag list, computed once: a poll loop asks for the same tags every time."""
-        key = tuple(tags)
-        plan = self._plans.get(key)
-        if plan is None:
-            try:
-                plan = plan_reads(tags, self.device.unit_id, self.device.max_read_gap)
-            except ValueError as exc:
-                raise TagConfigError(self.device.name, ",".join(t.name for t in tags), str(exc)) from None
+    def _compiled(self, names: Sequence[str]) -> _CompiledRead:
+        """The read plan of a tag list with its decoders, made once: a poll loop asks for the same tags."""
+        key = names if type(names) is tuple else tuple(names)
+        compiled = self._plans.get(key)
+        if compiled is None:
+            compiled = self._compile(list(dict.fromkeys(key)))
             if len(self._plans) >= PLAN_CACHE_SIZE:
                 self._plans.clear()
-            self._plans[key] = plan
-        return plan
+            self._plans[key] = compiled
+        return compiled
 
-    async def _read_raw(self, tags: list[TagSpec]) -> dict[str, codecs.Value]:
-        plan = self._plan(tags)
-        raws: dict[str, codecs.Value] = {}
-        for request in plan:
-            items = await self._execute_read(request)
-            for tag in request.tags:
-                words = items[request.slice_for(tag)]
-                raws[tag.name] = self._decode_raw(tag, words)
-        return raws
+    def _compile(self, names: list[str]) -> _CompiledRead:
+        tags = self._tags(names)
+        try:
+            plan = plan_reads(tags, self.device.unit_id, self.device.max_read_gap)
+            steps = tuple(self._step(request) for request in plan)
+        except ValueError as exc:
+            raise TagConfigError(self.device.name, ",".join(names), str(exc)) from None
+        planned = tuple(name for step in steps for name, *_ in step.fields)
+        return _CompiledRead(steps, tuple(names), planned == tuple(names))
 
-    def _decode_raw(self, tag: TagSpec, words: list[Any]) -> codecs.Value:
-        if codecs.is_bit_table(_address(tag).table):
-            return bool(words[0])
-        return codecs.decode_registers(tag, words, self.device.word_order)
+    def _step(self, request: ReadRequest) -> _Step:
+        fields = tuple(
+            (tag.name, request.slice_for(tag).start, codecs.register_decoder(tag, self.device.word_order),
+             None if tag.gain == 1.0 and tag.offset == 0.0 else tag.to_engineering)
+            for tag in request.tags
+        )
+        where = f"{request.table}@{request.address}+{request.count} unit {request.unit_id}"
+        return _Step(request, _READ_METHOD[request.table], where, fields)
+
+    async def _read_one_raw(self, tag: TagSpec) -> codecs.Value:
+        """The raw (unscaled) value of one tag, for the read-back of a write (caller holds the lock)."""
+        [step] = self._compiled((tag.name,)).steps
+        _name, at, decode, _engineering = step.fields[0]
+        return decode(await self._execute_step(step), at)
+
+    async def _execute_step(self, step: _Step) -> list[Any]:
+        request = step.request
+        response = await self._call(step.where, step.method, request.address, count=request.count,
+                                    device_id=request.unit_id)
+        # Bit reads come back padded to whole bytes: the decoders index only what was asked for.
+        return response.bits if codecs.is_bit_table(request.table) else response.registers
 
     async def _execute_read(self, request: ReadRequest) -> list[Any]:
         where = f"{request.table}@{request.address}+{request.count} unit {request.unit_id}"
@@ -252,6 +270,25 @@ class ModbusTcpAdapter(SupervisedAdapter):
     def _where(self, tag: TagSpec) -> str:
         address = _address(tag)
         return f"{tag.name} {address.table}@{address.address} unit {self._unit(tag)}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One planned request and, per tag it serves, (name, offset in the response, decoder, scaling)."""
+
+    request: ReadRequest
+    method: str
+    where: str
+    fields: tuple[tuple[str, int, codecs.Decoder, Callable[[codecs.Value], codecs.Value] | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRead:
+    """The steps of one tag list; `in_order` when they already yield the values in the asked order."""
+
+    steps: tuple[_Step, ...]
+    names: tuple[str, ...]
+    in_order: bool
 
 
 def _address(tag: TagSpec) -> ModbusAddress:

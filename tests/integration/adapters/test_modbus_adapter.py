@@ -122,6 +122,18 @@ async def test_touching_tags_are_read_in_one_request(adapter, modbus_server):
     assert modbus_server.requests == [3]
 
 
+async def test_a_read_answers_in_the_order_asked_whatever_the_plan(adapter):
+    for name, value in VALUES.items():
+        await adapter.write(name, value)
+    asked = ["coil", "string", "scaled", "int16", "bit6", "float64", "coil", "input"]
+    values = await adapter.read(asked)  # the plan reads by table and address; the answer keeps our order
+    again = await adapter.read(tuple(asked))  # the cached plan gives the same answer
+    assert list(values) == list(dict.fromkeys(asked)) == list(again)
+    assert [values[n].value for n in ("coil", "string", "int16", "bit6")] == [True, "SN-0042", -1234, True]
+    assert values["scaled"].value == pytest.approx(25.5)
+    assert values["float64"].value == VALUES["float64"]
+
+
 async def test_more_than_125_registers_of_tags_take_two_requests(modbus_server):
     tags = tuple(_tag(f"r{i}", DataType.UINT32, i * 2) for i in range(75))  # 150 registers
     device = DeviceSpec("BIG", Protocol.MODBUS_TCP, modbus_server.endpoint, tags)

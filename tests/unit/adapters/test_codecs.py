@@ -99,3 +99,32 @@ def test_float32_read_back_matches_at_float32_precision_only():
     assert codecs.values_match(DataType.FLOAT32, 0.1, 0.10000000149011612)
     assert not codecs.values_match(DataType.FLOAT32, 0.1, 0.1001)
     assert not codecs.values_match(DataType.INT32, 5, 6)
+
+
+@pytest.mark.parametrize("word_order", ["big", "little"])
+@pytest.mark.parametrize("data_type", [t for t in DataType if t is not DataType.BIT])
+def test_the_precompiled_decoder_equals_decode_registers_at_any_offset(data_type, word_order):
+    import random
+
+    rng = random.Random(7)
+    tag = _tag(data_type, length=5)
+    size = tag.register_count()
+    decoder = codecs.register_decoder(tag, word_order)
+    for offset in (0, 3):
+        for _ in range(200):
+            items = [rng.randrange(0x10000) for _ in range(offset + size + 2)]
+            expected = codecs.decode_registers(tag, items[offset : offset + size], word_order)
+            got = decoder(items, offset)
+            assert got == expected or (got != got and expected != expected)  # NaN images stay NaN
+            assert type(got) is type(expected)
+
+
+def test_the_precompiled_decoder_reads_bits_and_bit_tables():
+    for bit in (0, 7, 15):
+        decoder = codecs.register_decoder(_tag(DataType.BIT, bit=bit), "big")
+        assert decoder([0, 1 << bit], 1) is True
+        assert decoder([0, 0xFFFF ^ (1 << bit)], 1) is False
+    coil = TagSpec("c", DataType.BOOL, modbus=ModbusAddress(ModbusTable.COIL, 0))
+    assert codecs.register_decoder(coil, "big")([False, True], 1) is True
+    with pytest.raises(ValueError, match="word order"):
+        codecs.register_decoder(_tag(DataType.FLOAT32), "middle")
