@@ -16,8 +16,20 @@ class Reason(IntEnum):
     SERIAL_MISSING = 1
     SERIAL_MALFORMED = 2
     CALIBRATION_EXPIRED = 10
-    # 20-29 routing, 30-39 holds, 40-49 qualification, 50-59 recipe, 60-69 equipment state:
-    # reserved for the production and compliance checks that plug in later.
+    # 20-29 routing (mes.edge.production_checks)
+    UNIT_UNKNOWN = 20  # no unit with this serial in the MES
+    UNIT_NOT_IN_PRODUCTION = 21  # completed, scrapped or consumed
+    WRONG_STEP = 22  # the unit's current operation is for another station type
+    NOT_STARTED_HERE = 23  # the current operation is not started at this machine's station
+    # 30-39 holds
+    UNIT_ON_HOLD = 30
+    WORK_ORDER_ON_HOLD = 31  # on hold, or not released (planned, completed, closed)
+    MATERIAL_LOT_ON_HOLD = 32  # a lot built into the unit is quarantined or rejected
+    # 40-49 qualification
+    NOT_QUALIFIED = 40  # the operator of the started operation lacks its qualification today
+    # 50-59 recipe: reserved
+    # 60-69 equipment state / maintenance
+    MAINTENANCE_DUE = 60
     CHECK_TIMEOUT = 90
     CHECK_FAILED = 91
 

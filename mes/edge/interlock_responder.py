@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import date
 
@@ -18,6 +19,8 @@ log = logging.getLogger("mes.edge.interlock")
 
 REQUEST_TAGS = ("interlock_request", "interlock_seq", "interlock_serial")
 OK_ANSWER, NOK_ANSWER = 1, 2
+# Told of every answer once it is written (in a worker thread): production fails a loaded unit's job on NOK.
+OnAnswer = Callable[[InterlockRequest, InterlockAnswer], None]
 
 
 class InterlockResponder:
@@ -25,7 +28,8 @@ class InterlockResponder:
 
     def __init__(self, adapter: EquipmentAdapter, equipment_id: int, check: InterlockCheck = default_check,
                  *, calibration_due: date | None = None, poll_s: float = 0.05,
-                 check_timeout_s: float = 0.12, executor: Executor | None = None) -> None:
+                 check_timeout_s: float = 0.12, executor: Executor | None = None,
+                 on_answer: OnAnswer | None = None) -> None:
         self.adapter = adapter
         self.equipment_id = equipment_id
         self.check = check
@@ -33,6 +37,7 @@ class InterlockResponder:
         self.poll_s = poll_s
         self.check_timeout_s = check_timeout_s
         self.executor = executor
+        self.on_answer = on_answer
         self.answered: deque[tuple[int, InterlockAnswer]] = deque(maxlen=1000)
         self._answered_seq: int | None = None
 
@@ -60,7 +65,17 @@ class InterlockResponder:
         if await self._write(request.seq, answer):
             self._answered_seq = request.seq
             self.answered.append((request.seq, answer))
+            await self._tell(request, answer)
         return answer
+
+    async def _tell(self, request: InterlockRequest, answer: InterlockAnswer) -> None:
+        # After the answer is on the PLC: the hook never delays it, and its failure never changes it.
+        if self.on_answer is None:
+            return
+        try:
+            await in_thread(None, self.on_answer, request, answer)
+        except Exception:
+            log.exception("%s: interlock hook failed for %s", request.equipment_code, request.serial)
 
     async def _decide(self, request: InterlockRequest) -> InterlockAnswer:
         # A slow or broken check must not leave the PLC waiting into its timeout: it gets NOK.

@@ -16,14 +16,15 @@ Job = Callable[[], Awaitable[None]]
 
 
 class EdgeJobs:
-    """Spool replay, heartbeat, master-data refresh and calibration warnings; stop() waits for running jobs."""
+    """Spool replay, heartbeat, master-data refresh, calibration and due-soon warnings; stop() waits for jobs."""
 
     def __init__(self, settings: EdgeSettings) -> None:
         self.settings = settings
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[Any]] = set()
 
-    def start(self, *, replay: Job, heartbeat: Job, refresh: Job, calibration: Job) -> None:
+    def start(self, *, replay: Job, heartbeat: Job, refresh: Job, calibration: Job,
+              due_soon: Job | None = None) -> None:
         """Create and start the scheduler; must be called from inside the edge's running loop."""
         asyncio.get_running_loop()  # fail loudly here rather than in APScheduler when there is no loop
         s, now = self.settings, datetime.now(UTC)
@@ -38,6 +39,9 @@ class EdgeJobs:
                           id="master-data", **common)
         scheduler.add_job(self._tracked(calibration), "cron", hour=6, id="calibration-due",
                           next_run_time=now, **common)  # at start, then every morning (UTC)
+        if due_soon is not None:  # qualifications, calibrations, maintenance: alerts for the admin page
+            scheduler.add_job(self._tracked(due_soon), "cron", hour=6, minute=5, id="due-soon",
+                              next_run_time=now, **common)
         scheduler.start()
         self.scheduler = scheduler
 

@@ -12,9 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mes.compliance.due import due_soon
+from mes.db import unit_of_work
 from mes.edge.interlock import InterlockCheck, default_check
 from mes.edge.jobs import EdgeJobs
 from mes.edge.monitor import DeviceMonitor
+from mes.edge.production_checks import full_check
+from mes.edge.production_link import ProductionLink, adapters_by_equipment
 from mes.edge.result_store import OnResult
 from mes.edge.settings import EdgeSettings
 from mes.edge.sink import ResultSink
@@ -23,7 +27,10 @@ from mes.edge.station import EdgeStation
 from mes.edge.status_store import devices_of_line
 from mes.edge.workers import EdgeWorkers, in_thread
 from mes.edge.writer import ResultWriter
-from mes.models import Equipment, utcnow
+from mes.models import Alert, Equipment, utcnow
+from mes.production.machine_results import ResultApplier
+from mes.security.accounts import raise_alert
+from mes.security.policy import AccountPolicy
 
 log = logging.getLogger("mes.edge")
 T = TypeVar("T")
@@ -35,12 +42,17 @@ class Edge:
     """Everything one `mes edge --line L` process runs; build it, then `await edge.run(stop)`."""
 
     def __init__(self, factory: sessionmaker[Session], line_code: str, settings: EdgeSettings | None = None, *,
-                 on_result: OnResult | None = None, interlock_check: InterlockCheck = default_check) -> None:
+                 on_result: OnResult | None = None, interlock_check: InterlockCheck | None = None,
+                 production: bool = False) -> None:
         self.factory = factory
         self.line_code = line_code
         self.settings = settings or EdgeSettings.from_env(line_code)
-        self.on_result = on_result
-        self.interlock_check = interlock_check
+        # production=True (what `mes edge` runs): machine results complete operations, station jobs
+        # are written to load_serial, the interlock asks production and compliance.
+        self.production = production
+        self.on_result = on_result if on_result is not None or not production else ResultApplier(self.settings.edge_id)
+        self.interlock_check = interlock_check or (full_check(factory) if production else default_check)
+        self.link: ProductionLink | None = None
         self.stations: list[EdgeStation] = []
         self.sink: ResultSink | None = None
         self.jobs = EdgeJobs(self.settings)
@@ -66,17 +78,31 @@ class Edge:
                          for d in devices]
         log.info("edge %s for line %s: %s; spool %s", self.settings.edge_id, self.line_code,
                  ", ".join(d.code for d in devices), spool.path)
+        if self.production:
+            self.link = self._production_link()
         try:
             self.jobs.start(replay=self.replay_spool, heartbeat=self.heartbeat,
-                            refresh=self.refresh_master_data, calibration=self.warn_calibration_due)
+                            refresh=self.refresh_master_data, calibration=self.warn_calibration_due,
+                            due_soon=self.alert_due_soon if self.production else None)
             async with asyncio.TaskGroup() as group:
                 for station in self.stations:
                     group.create_task(station.run(stop), name=f"edge:{station.device.code}")
+                if self.link is not None:
+                    group.create_task(self.link.run(stop), name="edge:station-jobs")
                 self.started.set()
         finally:
             await writer.drain()
             await self.jobs.stop()
             spool.close()
+
+    def _production_link(self) -> ProductionLink:
+        s = self.settings
+        link = ProductionLink(self.factory, adapters_by_equipment(self.stations), s.edge_id, poll_s=s.job_poll_s,
+                              send_timeout_s=s.job_send_timeout_s, executor=self.workers.database)
+        for station in self.stations:
+            if station.interlock is not None:
+                station.interlock.on_answer = link.interlock_answered
+        return link
 
     async def replay_spool(self) -> None:
         """Job: move spooled results into the database when it is reachable."""
@@ -119,6 +145,24 @@ class Edge:
                 log.warning("%s: calibration due on %s (in %d days)", station.device.code, due.isoformat(),
                             (due - today).days)
 
+    async def alert_due_soon(self) -> None:
+        """Job: qualifications, calibrations and maintenance due soon, as WARNINGs and admin alerts."""
+        try:
+            await self._db(self._alert_due_soon)
+        except SQLAlchemyError as exc:
+            log.error("due-soon check not run, database unavailable: %s", str(exc).splitlines()[0])
+
+    def _alert_due_soon(self) -> None:
+        today = utcnow().date()
+        with unit_of_work(self.factory) as session:
+            for item in due_soon(session, today, AccountPolicy.from_env().due_soon_days):
+                # One open alert per thing: a new one only after the admin acknowledged the last.
+                subject = f"{item.kind} {item.subject} {item.detail}"[:100]
+                if session.scalar(select(Alert.id).where(Alert.kind == "due_soon", Alert.subject == subject,
+                                                         Alert.acknowledged_at.is_(None)).limit(1)) is None:
+                    raise_alert(session, kind="due_soon", subject=subject, message=item.describe(today),
+                                workstation=self.settings.edge_id)
+
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         return await in_thread(self.workers.database, fn, *args)
 
@@ -131,6 +175,7 @@ class Edge:
 
 async def run_edge(factory: sessionmaker[Session], line_code: str, stop: asyncio.Event,
                    settings: EdgeSettings | None = None, *, on_result: OnResult | None = None,
-                   interlock_check: InterlockCheck = default_check) -> None:
-    """Run the edge of one line until `stop` is set."""
-    await Edge(factory, line_code, settings, on_result=on_result, interlock_check=interlock_check).run(stop)
+                   interlock_check: InterlockCheck | None = None, production: bool = False) -> None:
+    """Run the edge of one line until `stop` is set (`production=True`: linked to production, as `mes edge`)."""
+    await Edge(factory, line_code, settings, on_result=on_result, interlock_check=interlock_check,
+               production=production).run(stop)

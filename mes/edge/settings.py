@@ -28,6 +28,8 @@ class EdgeSettings:
     heartbeat_every_s: float = 60.0
     calibration_warn_days: int = 30
     master_data_every_s: float = 60.0  # how soon a changed calibration date reaches the interlock
+    job_poll_s: float = 0.2  # station jobs: how often the edge looks for serials to write to load_serial
+    job_send_timeout_s: float = 30.0  # a job whose serial cannot be written for this long fails
 
     @classmethod
     def from_env(cls, line_code: str, environ: dict[str, str] | None = None) -> EdgeSettings:
@@ -45,4 +47,6 @@ class EdgeSettings:
             heartbeat_every_s=float(env.get("MES_EDGE_HEARTBEAT_S", d.heartbeat_every_s)),
             calibration_warn_days=int(env.get("MES_CALIBRATION_WARN_DAYS", d.calibration_warn_days)),
             master_data_every_s=float(env.get("MES_EDGE_MASTER_DATA_S", d.master_data_every_s)),
+            job_poll_s=float(env.get("MES_STATION_JOB_POLL_S", d.job_poll_s)),
+            job_send_timeout_s=float(env.get("MES_STATION_JOB_SEND_TIMEOUT_S", d.job_send_timeout_s)),
         )

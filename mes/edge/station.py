@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mes.edge.capture import ResultCapture
 from mes.edge.interlock import InterlockCheck
-from mes.edge.interlock_responder import InterlockResponder
+from mes.edge.interlock_responder import InterlockResponder, OnAnswer
 from mes.edge.monitor import DeviceMonitor
 from mes.edge.settings import EdgeSettings
 from mes.edge.status_store import EdgeDevice
@@ -24,7 +24,8 @@ class EdgeStation:
     """Runs the handshakes a machine's tag map supports, over one connection kept up by its adapter."""
 
     def __init__(self, device: EdgeDevice, factory: sessionmaker[Session], writer: ResultWriter,
-                 settings: EdgeSettings, check: InterlockCheck, workers: EdgeWorkers) -> None:
+                 settings: EdgeSettings, check: InterlockCheck, workers: EdgeWorkers,
+                 on_answer: OnAnswer | None = None) -> None:
         self.device = device
         self.monitor = DeviceMonitor(device, factory, executor=workers.database)
         self.adapter = self.monitor.adapter
@@ -35,7 +36,7 @@ class EdgeStation:
                                              calibration_due=device.calibration_due,
                                              poll_s=settings.interlock_poll_s,
                                              check_timeout_s=settings.interlock_check_timeout_s,
-                                             executor=workers.checks)
+                                             executor=workers.checks, on_answer=on_answer)
                           if names >= INTERLOCK_TAGS else None)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -1,0 +1,156 @@
+"""Machine results drive units through their routing: a loaded unit's operation completed by its result,
+exactly once (also across an edge restart between commit and ack), failures as NCs and holds, machine faults."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from equipment_adapters import create_adapter
+from mes.edge.result_store import Recorded
+from mes.edge.results import read_block
+from mes.edge.sink import ResultSink
+from mes.edge.spool import Spool
+from mes.models import AuditEvent, MachineResult
+from mes.production.machine_results import NOT_AT_STEP, UNKNOWN_SERIAL, ResultApplier
+from tests.integration.edge.conftest import running_edge, unacked, wait_for
+from tests.integration.edge.production_support import (
+    SPINDLE_RECIPE,
+    job,
+    load,
+    ncs,
+    records,
+    started_at_est01,
+    started_at_scr01,
+    unit,
+)
+
+CODE = "SCR01-SPINDLE"
+
+
+def machine_results(sessions, serial: str) -> list[MachineResult]:
+    with sessions() as s:
+        rows = list(s.scalars(select(MachineResult).where(MachineResult.serial == serial).order_by(MachineResult.id)))
+        for row in rows:
+            _ = list(row.values)
+        return rows
+
+
+def spindle(fleet):
+    machine = fleet.machines[CODE].machine
+    machine.params.update(SPINDLE_RECIPE)
+    return machine
+
+
+async def test_a_loaded_unit_is_completed_by_the_machine_result_once_with_its_measurements(demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    job_id = load(demo_line.factory, "SCR01", serial)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        spindle(fleet)
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "done")
+        await wait_for(lambda: not unacked(fleet, CODE))
+    done = job(demo_line.factory, job_id)
+    (result,) = machine_results(demo_line.factory, serial)
+    (record,) = records(demo_line.factory, serial)
+    assert (record.seq, record.result, record.equipment_id) == (10, "pass", demo_line.equipment_id(CODE))
+    assert result.operation_record_id == record.id and result.production_flag is None
+    assert done.machine_result_id == result.id and done.sent_at is not None
+    by_name = {m.name: m for m in record.measurements}
+    assert set(by_name) == {"torque", "angle"}
+    torque = next(v for v in result.values if v.name == "result_torque")
+    assert by_name["torque"].value == torque.value and not by_name["torque"].manual
+    assert (by_name["torque"].source_tag, by_name["torque"].low, by_name["torque"].high) == ("result_torque", 1.8, 2.2)
+    moved = unit(demo_line.factory, serial)
+    assert (moved.next_seq, moved.open_seq, moved.on_hold) == (20, None, False)
+
+
+async def test_an_edge_restarted_between_commit_and_ack_completes_the_operation_only_once(
+        demo_line, edge_settings, tmp_path):
+    serial = started_at_scr01(demo_line.factory)
+    job_id = load(demo_line.factory, "SCR01", serial)
+    equipment_id = demo_line.equipment_id(CODE)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0, result_queue_size=0) as fleet:
+        machine = spindle(fleet)
+        # First life of the edge: writes the serial, records the result with production, dies before the ack.
+        adapter = create_adapter(demo_line.devices[CODE], supervise=False)
+        await adapter.connect()
+        try:
+            await adapter.write("load_serial", serial)
+            await wait_for(lambda: machine.results.published is not None)
+            seq = machine.results.published.seq
+            block = await read_block(adapter, equipment_id, seq)
+        finally:
+            await adapter.close()
+        spool = Spool(tmp_path / "first-life.sqlite3")
+        first = ResultSink(demo_line.factory, spool, "edge-first-life", ResultApplier("edge-first-life"))
+        assert first.store(block) is Recorded.NEW
+        spool.close()
+        assert job(demo_line.factory, job_id).status == "done" and unacked(fleet, CODE) == [seq]
+        # Restarted: the PLC still presents it; recorded already, so acked and nothing applied again.
+        async with running_edge(demo_line.factory, edge_settings, production=True) as edge:
+            await wait_for(lambda: seq not in unacked(fleet, CODE))
+            assert edge.sink.counts[Recorded.DUPLICATE] == 1
+    assert len(machine_results(demo_line.factory, serial)) == 1
+    (record,) = records(demo_line.factory, serial)
+    assert record.result == "pass" and len(record.measurements) == 2
+    with demo_line.factory() as s:
+        completions = s.scalar(select(func.count()).where(
+            AuditEvent.entity == "operation_record", AuditEvent.entity_id == str(record.id),
+            AuditEvent.field == "result"))
+    assert completions == 1
+
+
+async def test_a_failing_machine_result_fails_the_operation_opens_an_nc_and_holds_the_unit(demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    job_id = load(demo_line.factory, "SCR01", serial)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        spindle(fleet)
+        fleet.machines[CODE].inject("out_of_spec")
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "done")
+    (record,) = records(demo_line.factory, serial)
+    (result,) = machine_results(demo_line.factory, serial)
+    assert record.result == "fail" and not result.passed and result.operation_record_id == record.id
+    (nc,) = ncs(demo_line.factory, serial)
+    assert nc.status == "open" and nc.operation_record_id == record.id
+    held = unit(demo_line.factory, serial)
+    assert held.on_hold and held.next_seq == 10 and held.open_seq is None
+    assert job(demo_line.factory, job_id).reason == "operation 10: fail"
+
+
+async def test_results_for_unknown_serials_or_units_not_at_this_step_are_recorded_and_flagged(
+        demo_line, edge_settings, caplog):
+    at_est = started_at_est01(demo_line.factory)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        machine = spindle(fleet)
+        machine.write("load_serial", "STRANGER-1")  # a unit the MES never made
+        await wait_for(lambda: machine_results(demo_line.factory, "STRANGER-1"))
+        machine.write("load_serial", at_est)  # a real unit, but its operation runs at EST01
+        await wait_for(lambda: machine_results(demo_line.factory, at_est))
+        machine.write("load_serial", "STRANGER-1")  # the same stranger again: flagged, warned once
+        await wait_for(lambda: len(machine_results(demo_line.factory, "STRANGER-1")) == 2)
+    assert {r.production_flag for r in machine_results(demo_line.factory, "STRANGER-1")} == {UNKNOWN_SERIAL}
+    (wrong,) = machine_results(demo_line.factory, at_est)
+    assert wrong.production_flag == NOT_AT_STEP and wrong.operation_record_id is None
+    assert [r.result for r in records(demo_line.factory, at_est)] == ["pass", None]  # op 20 still open at EST01
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "STRANGER-1" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+
+
+async def test_a_machine_fault_with_the_unit_inside_opens_an_nc_and_fails_the_job(demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    job_id = load(demo_line.factory, "SCR01", serial)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0, cycle_time_s=3.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        machine = spindle(fleet)
+        await wait_for(lambda: machine.cycle is not None and machine.cycle.serial == serial)
+        fleet.machines[CODE].inject("alarm", code=201)  # spindle overcurrent: Abort
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "failed")
+    failed = job(demo_line.factory, job_id)
+    assert failed.reason.startswith("machine fault: state Abort") and "201" in failed.reason
+    (nc,) = ncs(demo_line.factory, serial)
+    assert nc.source == "machine_fault" and "SCR01-SPINDLE" in nc.description and nc.status == "open"
+    assert unit(demo_line.factory, serial).on_hold
+    assert machine_results(demo_line.factory, serial) == []
+    assert [(r.seq, r.result) for r in records(demo_line.factory, serial)] == [(10, None)]  # never completed
