@@ -124,7 +124,8 @@ def web(settings: Settings, host: str | None, port: int | None, threads: int, st
 @click.option("--line", "line_code", help="Line code, e.g. L1.")
 @click.pass_context
 def edge(ctx: click.Context, line_code: str | None) -> None:
-    """Run the edge runtime of one line (`mes edge --line L1`): status, results, interlocks, spool.
+    """Run the edge runtime of one line (`mes edge --line L1`): status, results, interlocks, spool,
+    and the production link (station jobs to load_serial, results completing operations).
 
     Settings: MES_EDGE_ID, MES_SPOOL_DIR (default var/spool), MES_CALIBRATION_WARN_DAYS; see
     docs/edge-runtime.md.
@@ -143,7 +144,7 @@ def edge(ctx: click.Context, line_code: str | None) -> None:
     edge_settings = EdgeSettings.from_env(line_code)
     factory = session_factory(edge_engine(settings.database_url, edge_settings.db_timeout_s))
     try:
-        _run_until_signalled(lambda stop: run_edge(factory, line_code, stop, edge_settings))
+        _run_until_signalled(lambda stop: run_edge(factory, line_code, stop, edge_settings, production=True))
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
 

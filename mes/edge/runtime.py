@@ -50,7 +50,8 @@ class Edge:
         # production=True (what `mes edge` runs): machine results complete operations, station jobs
         # are written to load_serial, the interlock asks production and compliance.
         self.production = production
-        self.on_result = on_result if on_result is not None or not production else ResultApplier(self.settings.edge_id)
+        self.on_result = on_result if on_result is not None or not production else ResultApplier(
+            self.settings.edge_id, level=self.settings.unapplied_result_log_level)
         self.interlock_check = interlock_check or (full_check(factory) if production else default_check)
         self.link: ProductionLink | None = None
         self.stations: list[EdgeStation] = []

@@ -123,9 +123,11 @@ def _flag(result: MachineResult, flag: str, message: str, unit: Unit | None = No
 class ResultApplier:
     """The edge's on_result hook: applies each result; a WARNING once per serial it could not apply."""
 
-    def __init__(self, edge_id: str, remember: int = 10_000) -> None:
+    def __init__(self, edge_id: str, remember: int = 10_000, level: int | str = logging.WARNING) -> None:
         self.actor = AuditActor.system(edge_id)
         self.remember = remember
+        named = logging.getLevelName(level) if isinstance(level, str) else level
+        self.level = named if isinstance(named, int) else logging.WARNING  # an unknown name: the safe default
         self._warned: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()  # results are stored from a small thread pool
 
@@ -146,4 +148,4 @@ class ResultApplier:
             self._warned[serial] = None
             if len(self._warned) > self.remember:
                 self._warned.popitem(last=False)
-        log.warning("%s (recorded, flagged %s)", applied.message, applied.flag)
+        log.log(self.level, "%s (recorded, flagged %s)", applied.message, applied.flag)

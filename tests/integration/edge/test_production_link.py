@@ -6,11 +6,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from equipment_adapters import create_adapter
+from mes.db import unit_of_work
 from mes.edge.result_store import Recorded
 from mes.edge.results import read_block
 from mes.edge.sink import ResultSink
 from mes.edge.spool import Spool
 from mes.models import AuditEvent, MachineResult
+from mes.production.execution import complete_operation, start_operation
 from mes.production.machine_results import NOT_AT_STEP, UNKNOWN_SERIAL, ResultApplier
 from tests.integration.edge.conftest import running_edge, unacked, wait_for
 from tests.integration.edge.production_support import (
@@ -23,6 +25,7 @@ from tests.integration.edge.production_support import (
     started_at_scr01,
     unit,
 )
+from tests.support.production import ACTOR, run_op, values
 
 CODE = "SCR01-SPINDLE"
 
@@ -154,3 +157,40 @@ async def test_a_machine_fault_with_the_unit_inside_opens_an_nc_and_fails_the_jo
     assert unit(demo_line.factory, serial).on_hold
     assert machine_results(demo_line.factory, serial) == []
     assert [(r.seq, r.result) for r in records(demo_line.factory, serial)] == [(10, None)]  # never completed
+
+
+async def test_machines_running_on_serials_of_their_own_still_take_a_loaded_unit_next(demo_line, edge_settings):
+    # The demo's set-up (serial_source: auto): the spindle keeps cycling on units it names itself.
+    serial = started_at_scr01(demo_line.factory)
+    async with demo_line.fleet(CODE, defect_rate=0.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        machine = spindle(fleet)
+        await wait_for(lambda: len(demo_line.recorded(CODE)) >= 2)  # running on its own serials
+        job_id = load(demo_line.factory, "SCR01", serial)
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "done")
+        await wait_for(lambda: demo_line.recorded(CODE)[-1].serial != serial)  # and on it goes by itself
+        assert machine.packml.state.name == "EXECUTE"
+    own = [r for r in demo_line.recorded(CODE) if r.serial != serial]
+    assert own and {r.production_flag for r in own} == {UNKNOWN_SERIAL}
+    assert [r.result for r in records(demo_line.factory, serial)] == ["pass"]
+
+
+async def test_a_label_scan_back_mismatch_at_the_laser_opens_a_label_nc(demo_line, edge_settings):
+    laser = "MARK01-LASER"
+    serial = started_at_scr01(demo_line.factory)
+    with unit_of_work(demo_line.factory) as s:
+        complete_operation(s, ACTOR, serial, 10, values(10))
+    for seq in (20, 30):
+        run_op(demo_line.factory, serial, seq)
+    with unit_of_work(demo_line.factory) as s:
+        start_operation(s, ACTOR, serial, 40, "MARK01")
+    job_id = load(demo_line.factory, "MARK01", serial)
+    async with demo_line.fleet(laser, serial_source="mes") as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        fleet.machines[laser].machine.params["min_grade"] = 0  # a defect is then always a misread mark
+        fleet.machines[laser].inject("out_of_spec")
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "done")
+    sources = {nc.source: nc for nc in ncs(demo_line.factory, serial)}
+    assert set(sources) == {"out_of_spec", "label_scan"}  # the failed operation, and what the verifier read
+    assert f"21{serial}" in sources["label_scan"].description and "read" in sources["label_scan"].description
+    assert records(demo_line.factory, serial)[-1].result == "fail" and unit(demo_line.factory, serial).on_hold
