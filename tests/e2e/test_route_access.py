@@ -12,7 +12,9 @@ from mes.services.api_tokens import create_token
 from tests.support.web import sign_in
 
 # Public on purpose: the sign-in forms (password, badge), static files, and the API's description (no records).
-PUBLIC = {"auth.login", "account.badge_login", "static", "api.openapi"}
+PUBLIC = {"auth.login", "account.badge_login", "terminal.login", "static", "api.openapi"}
+# Signed in, whatever the role: leaving, and changing one's own password (a forced change comes before any page).
+SIGNED_IN_ONLY = {"auth.logout", "account.change_password"}
 DEMO_USER_OF_ROLE = {"operator": "operator", "line_lead": "lead", "quality_engineer": "quality",
                      "process_engineer": "process", "administrator": "admin"}
 
@@ -64,10 +66,22 @@ def annotated(app) -> dict[str, str]:
             if hasattr(view, "required_permission")}
 
 
-def test_the_pages_and_endpoints_that_show_or_change_records_are_annotated(open_app):
+def test_every_page_and_endpoint_names_the_permission_it_needs(open_app):
     needs = annotated(open_app)
+    missing = sorted({endpoint for endpoint, _, _ in routes(open_app)} - set(needs) - PUBLIC - SIGNED_IN_ONLY)
+    assert missing == [], f"routes without @requires(Permission...): {missing}"
     for endpoint in ("line.index", "line.show", "api.get_unit", "api.start_operation", "api.trace"):
         assert endpoint in needs
+
+
+@pytest.mark.parametrize(("endpoint", "permission"), [
+    ("api.create_work_order", "work_order.manage"), ("api.release_work_order", "work_order.manage"),
+    ("api.allocate_serials", "work_order.manage"), ("api.hold_work_order", "nc.open"),
+    ("api.resume_work_order", "nc.disposition"), ("api.release_lot", "nc.disposition"),
+    ("api.quarantine_lot", "nc.open"), ("api.rework", "nc.disposition"), ("api.scrap", "nc.disposition"),
+    ("api.start_operation", "unit.operate"), ("api.receive_lot", "material.receive")])
+def test_production_endpoints_need_the_permission_of_their_action(open_app, endpoint, permission):
+    assert annotated(open_app)[endpoint] == permission
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_PERMISSIONS))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import RequestRedirect
 
 from mes.compliance.audit import AuditActor
 from mes.domain.errors import DomainError
@@ -15,6 +18,18 @@ from web.permissions import forbidden
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}
 STATUS = {"bad_request": 400, "invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403}
+MAX_BODY_BYTES = 1024 * 1024  # far above any request the API takes; a larger body is refused with 413
+log = logging.getLogger(__name__)
+HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+              405: "method_not_allowed", 413: "request_too_large", 415: "unsupported_media_type",
+              429: "too_many_requests", 500: "internal_error"}
+HTTP_MESSAGES = {
+    404: ("No such API endpoint or record.", "Нет такого адреса API или записи."),
+    405: ("The endpoint does not take this HTTP method.", "Этот адрес API не принимает такой метод HTTP."),
+    413: ("The request body is too large.", "Тело запроса слишком велико."),
+    500: ("Internal error; the change was not saved. The error is logged.",
+          "Внутренняя ошибка; изменение не сохранено. Ошибка записана в журнал."),
+}
 
 
 def language() -> str:
@@ -25,6 +40,12 @@ def language() -> str:
 def error(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
     """The API's one error shape."""
     return jsonify(error={"code": code, "message": message}), status
+
+
+@bp.before_request
+def limit_body() -> None:
+    """Bodies above MAX_BODY_BYTES are refused (413) when read, before they are buffered."""
+    request.max_content_length = MAX_BODY_BYTES
 
 
 @bp.before_request
@@ -64,13 +85,43 @@ def _integrity(_exc: IntegrityError):  # type: ignore[no-untyped-def]
 def _locked(exc: OperationalError):  # type: ignore[no-untyped-def]
     if "locked" in str(exc.orig):
         return error(409, "concurrent_update", "Another station changed the same record; try again.")
-    raise exc
+    return _internal(exc)
 
 
 @bp.errorhandler(HTTPException)
 def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
-    code = (exc.name or "error").lower().replace(" ", "_")
-    return error(exc.code or 500, code, exc.description or code)
+    return http_error(exc)
+
+
+@bp.errorhandler(Exception)
+def _internal(exc: Exception):  # type: ignore[no-untyped-def]
+    """Anything unexpected: logged with its traceback, answered as JSON 500 (the transaction rolled back)."""
+    log.exception("API %s %s failed", request.method, request.path, exc_info=exc)
+    return http_error(InternalServerError())
+
+
+def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    """An HTTP error (404, 405, 413, ...) in the API's error shape, the message in the client's language."""
+    status = exc.code or 500
+    code = HTTP_CODES.get(status) or (exc.name or "error").lower().replace(" ", "_")
+    en_ru = HTTP_MESSAGES.get(status)
+    message = (en_ru[1] if language() == "ru" else en_ru[0]) if en_ru else (exc.description or code)
+    response, status = error(status, code, message)
+    if status == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return response, status
+
+
+def _unrouted_api_request():  # type: ignore[no-untyped-def]
+    """A path under /api/v1 that matches no route (404) or not with this method (405): JSON, not the HTML page.
+
+    Blueprint error handlers never see these (no route, so no blueprint), hence an app-level hook
+    that only looks at /api/v1 paths.
+    """
+    failure = request.routing_exception
+    if failure is None or isinstance(failure, RequestRedirect) or not request.path.startswith(bp.url_prefix + "/"):
+        return None
+    return http_error(failure) if isinstance(failure, HTTPException) else None
 
 
 def register(app) -> None:  # type: ignore[no-untyped-def]
@@ -78,3 +129,5 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
     from web.api import genealogy, materials, openapi, quality, units, workorders  # noqa: F401 - routes register
 
     app.register_blueprint(bp)
+    # First of the app's hooks: the sign-in redirect for pages must not answer an API path.
+    app.before_request_funcs.setdefault(None, []).insert(0, _unrouted_api_request)

@@ -38,6 +38,7 @@ def get_lot(lot_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/material-lots/<int:lot_id>/release")
+@requires(Permission.NC_DISPOSITION)
 def release_lot(lot_id: int):  # type: ignore[no-untyped-def]
     """Release a quarantined lot, with an optional {reason}."""
     reason = text(body(), "reason", required=False, max_len=500)
@@ -46,6 +47,7 @@ def release_lot(lot_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/material-lots/<int:lot_id>/quarantine")
+@requires(Permission.NC_OPEN)
 def quarantine_lot(lot_id: int):  # type: ignore[no-untyped-def]
     """Quarantine a released lot, with a {reason}."""
     reason = text(body(), "reason", max_len=500)

@@ -77,6 +77,7 @@ def consume_component(serial: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/units/<serial>/rework")
+@requires(Permission.NC_DISPOSITION)
 def rework(serial: str):  # type: ignore[no-untyped-def]
     """Disposition the open nonconformance as rework, with a {reason}."""
     reason = text(body(), "reason", max_len=500)
@@ -85,6 +86,7 @@ def rework(serial: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/units/<serial>/scrap")
+@requires(Permission.NC_DISPOSITION)
 def scrap(serial: str):  # type: ignore[no-untyped-def]
     """Scrap the unit, with a {reason}."""
     reason = text(body(), "reason", max_len=500)

@@ -31,6 +31,7 @@ def list_work_orders():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/work-orders")
+@requires(Permission.WORK_ORDER_MANAGE)
 def create_work_order():  # type: ignore[no-untyped-def]
     """Create a planned work order: {product_gtin, quantity, number?}."""
     data = body()
@@ -49,6 +50,7 @@ def get_work_order(number: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/work-orders/<number>/release")
+@requires(Permission.WORK_ORDER_MANAGE)
 def release_work_order(number: str):  # type: ignore[no-untyped-def]
     """Release a planned work order (its routing version must be approved)."""
     body()
@@ -57,6 +59,7 @@ def release_work_order(number: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/work-orders/<number>/serials")
+@requires(Permission.WORK_ORDER_MANAGE)
 def allocate_serials(number: str):  # type: ignore[no-untyped-def]
     """Allocate {count} new serials to a released work order."""
     count = integer(body(), "count")
@@ -65,6 +68,7 @@ def allocate_serials(number: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/work-orders/<number>/hold")
+@requires(Permission.NC_OPEN)
 def hold_work_order(number: str):  # type: ignore[no-untyped-def]
     """Hold a work order with a {reason}: no operation starts on its units."""
     reason = text(body(), "reason", max_len=500)
@@ -73,6 +77,7 @@ def hold_work_order(number: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/work-orders/<number>/resume")
+@requires(Permission.NC_DISPOSITION)
 def resume_work_order(number: str):  # type: ignore[no-untyped-def]
     """Lift a work order's hold, with a {reason}."""
     reason = text(body(), "reason", max_len=500)

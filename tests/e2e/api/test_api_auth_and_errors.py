@@ -50,14 +50,14 @@ def test_the_cli_refuses_an_unknown_user(seeded, engine):
 @pytest.mark.parametrize("path", WRITE_PATHS)
 def test_malformed_json_is_a_400_on_every_write_endpoint(api, path):
     response = api.client.post(f"/api/v1{path}", data="{not json", content_type="application/json",
-                               headers=api.headers)
+                               headers=api.allowed_to("POST", path).headers)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_json"
 
 
 @pytest.mark.parametrize("path", WRITE_PATHS)
 def test_a_json_array_instead_of_an_object_is_a_400(api, path):
-    assert api.post(path, json=[1, 2]).status_code == 400
+    assert api.allowed_to("POST", path).post(path, json=[1, 2]).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_a_json_array_instead_of_an_object_is_a_400(api, path):
     ],
 )
 def test_wrong_types_and_values_are_a_422_naming_the_field(api, path, payload):
-    response = api.post(path, json=payload)
+    response = api.allowed_to("POST", path).post(path, json=payload)
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["code"] == "invalid_input"
 
@@ -99,15 +99,16 @@ def test_unknown_ids_are_a_404(api, path):
 
 
 def test_unknown_ids_in_writes_are_a_404_too(api):
-    assert api.post("/work-orders/NOPE/release").status_code == 404
+    assert api.as_user("lead").post("/work-orders/NOPE/release").status_code == 404
     assert api.post("/units/NOPE/operations/10/start", json={"station": "SCR01"}).status_code == 404
-    assert api.post("/material-lots/999/release").status_code == 404
+    assert api.as_user("quality").post("/material-lots/999/release").status_code == 404
 
 
 def test_a_malformed_scan_is_a_422_with_the_gs1_error_code_and_a_russian_message(api):
-    number = api.ok("POST", "/work-orders", {"product_gtin": "04607123000014", "quantity": 1}, 201)["number"]
-    api.ok("POST", f"/work-orders/{number}/release")
-    (serial,) = api.ok("POST", f"/work-orders/{number}/serials", {"count": 1}, 201)["serials"]
+    lead = api.as_user("lead")
+    number = lead.ok("POST", "/work-orders", {"product_gtin": "04607123000014", "quantity": 1}, 201)["number"]
+    lead.ok("POST", f"/work-orders/{number}/release")
+    (serial,) = lead.ok("POST", f"/work-orders/{number}/serials", {"count": 1}, 201)["serials"]
     api.ok("POST", f"/units/{serial}/operations/10/start", {"station": "SCR01"}, 201)
     response = api.client.post(f"/api/v1/units/{serial}/components", json={"scan": "]d20104607123990019"},
                                headers={**api.headers, "Accept-Language": "ru"})
@@ -117,8 +118,9 @@ def test_a_malformed_scan_is_a_422_with_the_gs1_error_code_and_a_russian_message
 
 
 def test_breaking_a_production_rule_is_a_409(api):
-    number = api.ok("POST", "/work-orders", {"product_gtin": "04630045100012", "quantity": 1}, 201)["number"]
-    response = api.post(f"/work-orders/{number}/release")
+    lead = api.as_user("lead")
+    number = lead.ok("POST", "/work-orders", {"product_gtin": "04630045100012", "quantity": 1}, 201)["number"]
+    response = lead.post(f"/work-orders/{number}/release")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "routing_not_approved"
 
@@ -142,3 +144,47 @@ def test_the_cli_installs_the_demo_production_data_once(seeded, engine):
         assert result.exit_code == 0, result.output
     with engine.connect() as conn:
         assert set(conn.scalars(select(Routing.code).where(Routing.approved))) == {"R-PM100", "R-PCB100"}
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code"), [
+    ("GET", "/no-such-endpoint", 404, "not_found"), ("POST", "/units/X/nothing-here", 404, "not_found"),
+    ("GET", "/work-orders/X/release", 405, "method_not_allowed"),
+    ("DELETE", "/work-orders", 405, "method_not_allowed")])
+def test_an_unknown_path_or_method_under_the_api_is_a_json_error_not_the_html_page(api, method, path, status, code):
+    response = api.client.open(f"/api/v1{path}", method=method, headers={**api.headers, "Accept-Language": "ru"})
+    assert (response.status_code, response.mimetype) == (status, "application/json")
+    assert response.get_json()["error"]["code"] == code and "API" in response.get_json()["error"]["message"]
+    if status == 405:
+        assert "GET" in response.headers["Allow"] or "POST" in response.headers["Allow"]
+
+
+def test_a_body_over_the_limit_is_a_json_413_and_nothing_is_created(api, engine):
+    from mes.models import WorkOrder
+    from web.api import MAX_BODY_BYTES
+
+    padding = "x" * (MAX_BODY_BYTES + 1)
+    response = api.as_user("lead").post("/work-orders", {"product_gtin": "04607123000014", "quantity": 1,
+                                                         "note": padding})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (413, "request_too_large")
+    with engine.connect() as conn:
+        assert conn.scalar(select(WorkOrder.id)) is None
+
+
+def test_an_unexpected_failure_is_a_json_500_that_rolls_back(api, engine, monkeypatch):
+    from mes.models import WorkOrder
+    from mes.production import workorders
+
+    def broken(session, actor, number):  # type: ignore[no-untyped-def]
+        session.add(WorkOrder(number="HALF-DONE", product_id=1, routing_id=1, quantity=1, lot_number="L",
+                              status="planned"))
+        session.flush()
+        raise RuntimeError("a bug")
+
+    lead = api.as_user("lead")
+    number = lead.ok("POST", "/work-orders", {"product_gtin": "04607123000014", "quantity": 1}, 201)["number"]
+    monkeypatch.setattr(workorders, "release_work_order", broken)
+    response = lead.post(f"/work-orders/{number}/release")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (500, "internal_error")
+    assert "a bug" not in response.get_data(as_text=True)  # no internals leak to the client
+    with engine.connect() as conn:
+        assert conn.scalar(select(WorkOrder.id).where(WorkOrder.number == "HALF-DONE")) is None

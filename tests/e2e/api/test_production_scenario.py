@@ -15,10 +15,11 @@ def measurements(seq, **override):
 
 
 def order(api, gtin, quantity):
-    wo = api.ok("POST", "/work-orders", {"product_gtin": gtin, "quantity": quantity}, 201)
+    lead = api.as_user("lead")  # work orders are the line lead's (work_order.manage)
+    wo = lead.ok("POST", "/work-orders", {"product_gtin": gtin, "quantity": quantity}, 201)
     assert wo["status"] == "planned"
-    assert api.ok("POST", f"/work-orders/{wo['number']}/release")["status"] == "released"
-    serials = api.ok("POST", f"/work-orders/{wo['number']}/serials", {"count": quantity}, 201)["serials"]
+    assert lead.ok("POST", f"/work-orders/{wo['number']}/release")["status"] == "released"
+    serials = lead.ok("POST", f"/work-orders/{wo['number']}/serials", {"count": quantity}, 201)["serials"]
     return wo["number"], serials
 
 
@@ -48,7 +49,8 @@ def test_a_work_order_is_built_through_the_api_with_a_failure_reworked_and_trace
     assert lot["status"] == "quarantined"
     refused = api.post(f"/units/{serials[0]}/components", {"scan": battery_scan("X", "B-API-1")})
     assert refused.status_code == 409  # no operation in progress yet
-    api.ok("POST", f"/material-lots/{lot['id']}/release", {"reason": "incoming inspection passed"})
+    assert api.post(f"/material-lots/{lot['id']}/release", {"reason": "mine"}).status_code == 403  # quality's call
+    api.as_user("quality").ok("POST", f"/material-lots/{lot['id']}/release", {"reason": "incoming inspection passed"})
 
     for serial, brd, battery in zip(serials, boards, ("PACK-1", "PACK-2"), strict=True):
         scans = (brd, battery_scan(battery, "B-API-1"), SCREWS)
@@ -61,7 +63,8 @@ def test_a_work_order_is_built_through_the_api_with_a_failure_reworked_and_trace
     assert held["on_hold"] and held["nonconformances"][0]["status"] == "open"
     blocked = api.post(f"/units/{serials[0]}/operations/30/start", {"station": "FT01"})
     assert (blocked.status_code, blocked.get_json()["error"]["code"]) == (409, "unit_on_hold")
-    reworked = api.ok("POST", f"/units/{serials[0]}/rework", {"reason": "connector re-seated"})
+    assert api.post(f"/units/{serials[0]}/rework", {"reason": "mine"}).status_code == 403  # a quality disposition
+    reworked = api.as_user("quality").ok("POST", f"/units/{serials[0]}/rework", {"reason": "connector re-seated"})
     assert (reworked["on_hold"], reworked["next_operation"]) == (False, 10)
     for seq in (10, 20):
         assert operation(api, serials[0], seq)["result"] == "pass"
@@ -99,4 +102,4 @@ def test_the_scenario_leaves_an_intact_audit_chain_naming_the_token_user_and_ter
     with engine.connect() as conn:
         who = set(conn.execute(select(AuditEvent.user_name, AuditEvent.workstation)
                                .where(AuditEvent.entity == "work_order")))
-    assert who == {("Ivan Petrov", "pytest-term")}
+    assert who == {("Olga Smirnova", "pytest-term")}  # the line lead manages work orders
