@@ -31,7 +31,7 @@ from web.i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "account.badge_login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "account.badge_login", "terminal.login", "static"}
 PASSWORD_CHANGE_ENDPOINTS = {"account.change_password", "auth.logout", "static"}
 TOKEN_BLUEPRINTS = {"api"}  # authenticate each request by bearer token themselves (web/api)
 LOCKED_MESSAGE = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."

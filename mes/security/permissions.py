@@ -30,6 +30,7 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     ALERT_VIEW = "alert.view"
     API_USE = "api.use"
+    TERMINAL_REGISTER = "terminal.register"
 
 
 P = Permission
@@ -38,7 +39,8 @@ _OPERATOR = _EVERYONE | {P.UNIT_OPERATE, P.MATERIAL_RECEIVE, P.API_USE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "operator": frozenset(_OPERATOR),
-    "line_lead": frozenset(_OPERATOR | {P.WORK_ORDER_MANAGE, P.CALIBRATION_OVERRIDE, P.BATCH_REVIEW}),
+    "line_lead": frozenset(_OPERATOR | {P.WORK_ORDER_MANAGE, P.CALIBRATION_OVERRIDE, P.BATCH_REVIEW,
+                                       P.TERMINAL_REGISTER}),
     "quality_engineer": frozenset(_EVERYONE | {P.NC_DISPOSITION, P.BATCH_REVIEW, P.BATCH_RELEASE,
                                                P.RECIPE_APPROVE, P.ROUTING_APPROVE, P.AUDIT_VIEW, P.API_USE,
                                                P.QUALIFICATION_MANAGE}),
@@ -46,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
                                                P.WORK_ORDER_MANAGE, P.AUDIT_VIEW, P.API_USE}),
     # Administrators run the system, not production: no signing of product records (segregation of duties).
     "administrator": frozenset({P.LINE_VIEW, P.USER_MANAGE, P.EQUIPMENT_MANAGE, P.QUALIFICATION_MANAGE,
-                                P.AUDIT_VIEW, P.ALERT_VIEW, P.API_USE}),
+                                P.AUDIT_VIEW, P.ALERT_VIEW, P.API_USE, P.TERMINAL_REGISTER}),
 }
 ROLES = tuple(ROLE_PERMISSIONS)
 

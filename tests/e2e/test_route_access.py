@@ -14,7 +14,7 @@ from tests.support.web import sign_in
 # Public on purpose: the sign-in forms (password, badge), static files, and the API's description (no records).
 PUBLIC = {"auth.login", "account.badge_login", "terminal.login", "static", "api.openapi"}
 # Signed in, whatever the role: leaving, and changing one's own password (a forced change comes before any page).
-SIGNED_IN_ONLY = {"auth.logout", "account.change_password"}
+SIGNED_IN_ONLY = {"auth.logout", "terminal.logout", "account.change_password"}
 DEMO_USER_OF_ROLE = {"operator": "operator", "line_lead": "lead", "quality_engineer": "quality",
                      "process_engineer": "process", "administrator": "admin"}
 

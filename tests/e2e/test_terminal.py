@@ -1,0 +1,219 @@
+"""The operator terminal through the web app: binding, a unit run by hand, refusals that change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from mes.db import unit_of_work
+from mes.models import (
+    ComponentConsumption,
+    Nonconformance,
+    OperationRecord,
+    Override,
+    RoutingOperation,
+    Terminal,
+    Unit,
+)
+from mes.quality.holds import place_hold
+from tests.e2e.terminal_support import PARTIAL, audit_count, operator_at, record, register_screen, scan
+from tests.support.production import (
+    ACTOR,
+    MCU,
+    SCREWS,
+    battery_scan,
+    finished_board,
+    install,
+    released_order,
+    run_op,
+)
+from tests.support.web import csrf_token, sign_in
+
+
+@pytest.fixture
+def plant(seeded):
+    """The demo site ready for the PM-100."""
+    install(seeded)
+    return seeded
+
+
+def unit(plant, serial: str) -> Unit:
+    with unit_of_work(plant) as s:
+        found = s.scalars(select(Unit).where(Unit.serial == serial)).one()
+        s.expunge(found)
+        return found
+
+
+def test_a_screen_nobody_registered_tells_the_operator_to_call_the_line_lead(client, plant):
+    sign_in(client, "operator")
+    page = client.get("/terminal/").get_data(as_text=True)
+    assert "Этот экран не привязан к станции" in page and "Вызовите мастера." in page
+    assert "/terminal/setup" not in page  # an operator cannot bind it
+
+
+def test_a_line_lead_binds_the_screen_to_a_station_and_the_screen_remembers_it(client, plant):
+    response = register_screen(client, "SCR01")
+    cookie = response.headers["Set-Cookie"]
+    assert "mes_terminal=" in cookie and "HttpOnly" in cookie
+    with unit_of_work(plant) as s:
+        terminal = s.scalars(select(Terminal)).one()
+        assert terminal.name == "T-1" and len(terminal.token_hash) == 64
+        assert cookie.split("mes_terminal=")[1].split(";")[0] not in terminal.token_hash  # only the hash is kept
+    sign_in(client, "operator")
+    page = client.get("/terminal/").get_data(as_text=True)
+    assert "SCR01" in page and "Torque screwing" in page and 'id="scan"' in page
+
+
+def test_an_operator_cannot_register_a_terminal(client, plant):
+    sign_in(client, "operator")
+    assert client.get("/terminal/setup").status_code == 403
+
+
+def test_a_revoked_terminal_is_no_longer_bound(client, plant):
+    register_screen(client, "SCR01")
+    sign_in(client, "admin")
+    with unit_of_work(plant) as s:
+        terminal_id = s.scalars(select(Terminal.id)).one()
+    client.post(f"/terminal/setup/{terminal_id}/revoke", data={"csrf_token": csrf_token(client, "/terminal/setup")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/terminal/setup")})
+    sign_in(client, "operator")
+    assert "Этот экран не привязан к станции" in client.get("/terminal/").get_data(as_text=True)
+
+
+def test_the_operator_runs_a_unit_through_screwing_by_hand(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    board = finished_board(plant)
+    token = operator_at(client, "SCR01")
+    page = scan(client, token, serial)
+    assert f"Изделие {serial}: операция 10 начата." in page
+    assert "Housing screwing" in page and "Компоненты для сканирования" in page
+    for code in (board, battery_scan("BT-1"), SCREWS):
+        assert "Компонент" in scan(client, token, code)
+    page = record(client, token, torque="2,0", angle=300)
+    assert f"ГОДЕН: изделие {serial}, операция 10." in page
+    assert "Передайте изделие на операцию 20 Electrical safety test" in page
+    done = unit(plant, serial)
+    assert (done.next_seq, done.open_seq, done.on_hold) == (20, None, False)
+    with unit_of_work(plant) as s:
+        rec = s.scalars(select(OperationRecord).where(OperationRecord.unit_id == done.id)).one()
+        assert rec.result == "pass" and rec.operator_id is not None
+        assert {(m.name, m.value, m.manual) for m in rec.measurements} == {("torque", 2.0, True), ("angle", 300.0, True)}
+
+
+def test_an_out_of_limits_value_fails_the_unit_opens_an_nc_and_says_what_to_do(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    run_op(plant, serial, 10, scans=(finished_board(plant), battery_scan("BT-2"), SCREWS))
+    token = operator_at(client, "EST01", lang="en")
+    scan(client, token, serial)
+    page = record(client, token, pe_resistance=0.5, touch_current=40)
+    assert f"FAIL: unit {serial}, operation 20." in page and "Put the unit on the hold shelf and call quality." in page
+    assert unit(plant, serial).on_hold
+    with unit_of_work(plant) as s:
+        assert s.scalar(select(func.count()).select_from(Nonconformance)) == 1
+
+
+def refused(client, plant, token, code, language_text, hint):  # type: ignore[no-untyped-def]
+    """Scan a code that must be refused: the message and next step show, and nothing is written."""
+    before = audit_count(plant)
+    with unit_of_work(plant) as s:
+        consumed = s.scalar(select(func.count()).select_from(ComponentConsumption))
+        records = s.scalar(select(func.count()).select_from(OperationRecord))
+    page = scan(client, token, code)
+    assert 'data-outcome="error"' in page and language_text in page and hint in page
+    assert audit_count(plant) == before
+    with unit_of_work(plant) as s:
+        assert s.scalar(select(func.count()).select_from(ComponentConsumption)) == consumed
+        assert s.scalar(select(func.count()).select_from(OperationRecord)) == records
+
+
+@pytest.mark.parametrize(("lang", "texts"), [
+    ("ru", {"unknown": ("Неизвестный штрихкод: NO-SUCH-1", "Проверьте, что сканируете этикетку"),
+            "wrong_part": ("нет в спецификации", "Верните эту деталь."),
+            "hold": ("Изделие заблокировано", "Положите его на полку блокировки"),
+            "sequence": ("Операция выполняется на станции типа electrical_safety", "Передайте его туда.")}),
+    ("en", {"unknown": ("Unknown barcode: NO-SUCH-1", "Check that you scanned the unit"),
+            "wrong_part": ("is not in the bill of materials", "Put this part back."),
+            "hold": ("The unit is on hold", "Put it on the hold shelf and call quality."),
+            "sequence": ("must be done at a station of type electrical_safety", "Take it there.")}),
+])
+def test_refusals_speak_the_operators_language_say_what_to_do_and_change_nothing(client, plant, lang, texts):
+    _, (first, held, moved) = released_order(plant, serials=3)
+    run_op(plant, moved, 10, scans=(finished_board(plant), battery_scan("BT-3"), SCREWS))
+    with unit_of_work(plant) as s:
+        place_hold(s, ACTOR, "unit", held, "suspect housing")
+    token = operator_at(client, "SCR01", lang=lang)
+    refused(client, plant, token, "NO-SUCH-1", *texts["unknown"])
+    refused(client, plant, token, held, *texts["hold"])
+    refused(client, plant, token, moved, *texts["sequence"])
+    scan(client, token, first)
+    refused(client, plant, token, MCU, *texts["wrong_part"])  # the MCU goes into the board, not the monitor
+
+
+def test_the_result_is_refused_until_every_component_is_scanned(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    token = operator_at(client, "SCR01")
+    scan(client, token, serial)
+    page = record(client, token, torque=2.0, angle=300)
+    assert "не отсканированы компоненты" in page and "Отсканируйте недостающие компоненты" in page
+    assert unit(plant, serial).open_seq == 10
+
+
+def test_a_typed_value_that_is_no_number_is_refused(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    token = operator_at(client, "SCR01")
+    scan(client, token, serial)
+    page = record(client, token, torque="два", angle=300)
+    assert "torque — не число." in page and unit(plant, serial).open_seq == 10
+
+
+def test_an_unqualified_operator_is_let_through_by_a_line_leads_signed_override(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    with unit_of_work(plant) as s:
+        for op in s.scalars(select(RoutingOperation).where(RoutingOperation.seq == 10)):
+            op.required_qualification = "SCREWING"
+    token = operator_at(client, "SCR01")
+    page = scan(client, token, serial)
+    assert "нет действующей квалификации SCREWING" in page and "Разрешение мастера" in page
+    assert unit(plant, serial).open_seq is None
+    wrong = client.post("/terminal/override", headers=PARTIAL, data={
+        "lead": "lead", "password": "wrong", "reason": "trainee under supervision", "csrf_token": token})
+    assert "Неверное имя пользователя или пароль" in wrong.get_data(as_text=True)
+    assert unit(plant, serial).open_seq is None
+    page = client.post("/terminal/override", headers=PARTIAL, data={
+        "lead": "lead", "password": "demo", "reason": "trainee under supervision", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert f"Изделие {serial}: операция 10 начата." in page
+    with unit_of_work(plant) as s:
+        override = s.scalars(select(Override)).one()
+        assert (override.check, override.subject, override.serial) == ("not_qualified", "operator", serial)
+        assert override.used_by_record_id is not None and override.signature_id is not None
+
+
+def test_an_operator_cannot_sign_the_override_for_themselves(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    with unit_of_work(plant) as s:
+        for op in s.scalars(select(RoutingOperation).where(RoutingOperation.seq == 10)):
+            op.required_qualification = "SCREWING"
+    token = operator_at(client, "SCR01")
+    scan(client, token, serial)
+    page = client.post("/terminal/override", headers=PARTIAL, data={
+        "lead": "operator", "password": "demo", "reason": "me", "csrf_token": token}).get_data(as_text=True)
+    assert "Ваша роль не даёт права на эту подпись" in page
+    assert unit(plant, serial).open_seq is None
+
+
+def test_scanning_the_unit_again_resumes_its_open_operation_for_the_next_operator(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    token = operator_at(client, "SCR01")
+    scan(client, token, serial)
+    client.post("/terminal/aside", data={"csrf_token": token}, headers=PARTIAL)
+    page = scan(client, token, serial)
+    assert f"Изделие {serial}: операция 10 продолжается." in page
+    with unit_of_work(plant) as s:
+        assert s.scalar(select(func.count()).select_from(OperationRecord)) == 1
+
+
+def test_the_terminal_login_is_in_the_terminals_language_and_names_the_station(client, plant):
+    register_screen(client, "FT01", language="en")
+    page = client.get("/terminal/login").get_data(as_text=True)
+    assert "Sign in with a badge" in page and "FT01 — Functional test" in page

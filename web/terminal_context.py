@@ -1,0 +1,206 @@
+"""What the terminal screen shows: the unit's current step with its instruction, components and plan; the machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mes.domain.packml import state_group, state_name
+from mes.models import (
+    BomLine,
+    ComponentConsumption,
+    DowntimeEvent,
+    Equipment,
+    EquipmentStatus,
+    InstructionDocument,
+    OperationRecord,
+    Product,
+    RoutingOperation,
+    Station,
+    Unit,
+    WorkInstruction,
+    WorkOrder,
+)
+from mes.production.downtime import STOPPED_GROUPS
+from mes.production.measurements import plan_of
+from mes.production.terminals import documents_of, instruction_of
+
+# Live values worth showing an operator: the machine's last result, not its handshake registers.
+HIDDEN_VALUES = {"state", "unit_mode", "cntrl_cmd", "result_seq", "result_ready", "result_ack", "interlock_seq",
+                 "interlock_request", "interlock_serial", "interlock_answer", "interlock_reason",
+                 "interlock_answer_seq", "cycle_enable", "load_serial"}
+
+
+@dataclass(frozen=True)
+class ComponentLine:
+    """A BOM line due at this operation and how much of it is scanned into the unit."""
+
+    part_number: str
+    description: str
+    capture: str
+    required: Decimal
+    scanned: Decimal
+
+    @property
+    def done(self) -> bool:
+        """Enough of the part is recorded."""
+        return self.scanned >= self.required
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """An item of the operation's data collection plan, with the value recorded on the open record."""
+
+    name: str
+    unit: str
+    low: float | None
+    high: float | None
+    from_machine: bool
+    required: bool
+    value: float | None = None
+    passed: bool | None = None
+
+
+@dataclass
+class UnitView:
+    """A unit as the station sees it: its step, and (when open here) what the step still needs."""
+
+    serial: str
+    product: str
+    work_order: str
+    lot: str
+    status: str
+    on_hold: bool
+    seq: int | None
+    step_name: str
+    station_type: str
+    open_here: bool
+    record: OperationRecord | None
+    last_record: OperationRecord | None
+    next_step: str
+    instruction: WorkInstruction | None = None
+    documents: list[InstructionDocument] = field(default_factory=list)
+    components: list[ComponentLine] = field(default_factory=list)
+    plan: list[PlanItem] = field(default_factory=list)
+
+
+def unit_view(session: Session, serial: str, station: Station) -> UnitView | None:
+    """The unit's current step at this station, or None when no unit has that serial."""
+    unit = session.scalars(select(Unit).where(Unit.serial == serial)).one_or_none()
+    if unit is None:
+        return None
+    wo = session.get_one(WorkOrder, unit.work_order_id)
+    product = session.get_one(Product, wo.product_id)
+    operations = {op.seq: op for op in session.scalars(
+        select(RoutingOperation).where(RoutingOperation.routing_id == wo.routing_id))}
+    seq = unit.open_seq if unit.open_seq is not None else unit.next_seq
+    operation = operations.get(seq) if seq is not None else None
+    record = _open_record(session, unit, station)
+    last = session.scalars(select(OperationRecord).where(OperationRecord.unit_id == unit.id,
+                                                         OperationRecord.completed_at.is_not(None))
+                           .order_by(OperationRecord.id.desc()).limit(1)).first()
+    view = UnitView(serial=unit.serial, product=f"{product.model} ({product.gtin})", work_order=wo.number,
+                    lot=wo.lot_number, status=unit.status, on_hold=unit.on_hold, seq=seq,
+                    step_name=operation.name if operation else "",
+                    station_type=operation.station_type if operation else "",
+                    open_here=record is not None, record=record, last_record=last,
+                    next_step=_next_step_text(operations, unit))
+    if operation is not None:
+        view.instruction = instruction_of(session, operation.id)
+        view.documents = documents_of(session, operation.id)
+        view.components = _components(session, unit, wo, operation.seq, max(operations))
+        view.plan = _plan(session, operation.id, record)
+    return view
+
+
+def _open_record(session: Session, unit: Unit, station: Station) -> OperationRecord | None:
+    if unit.open_seq is None:
+        return None
+    return session.scalars(select(OperationRecord).where(
+        OperationRecord.unit_id == unit.id, OperationRecord.seq == unit.open_seq,
+        OperationRecord.completed_at.is_(None), OperationRecord.station_id == station.id)
+        .order_by(OperationRecord.id.desc())).first()
+
+
+def _next_step_text(operations: dict[int, RoutingOperation], unit: Unit) -> str:
+    if unit.next_seq is None or unit.next_seq not in operations:
+        return ""
+    op = operations[unit.next_seq]
+    return f"{op.seq} {op.name} ({op.station_type})"
+
+
+def _components(session: Session, unit: Unit, wo: WorkOrder, seq: int, last_seq: int) -> list[ComponentLine]:
+    """BOM lines due at this operation (a line without an operation is due at the last one)."""
+    if wo.bom_id is None:
+        return []
+    lines = session.scalars(select(BomLine).where(BomLine.bom_id == wo.bom_id).order_by(BomLine.position))
+    due = [ln for ln in lines if ln.operation_seq == seq or (ln.operation_seq is None and seq == last_seq)]
+    done = dict(session.execute(select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
+                                .where(ComponentConsumption.unit_id == unit.id)
+                                .group_by(ComponentConsumption.bom_line_id)).all())
+    return [ComponentLine(ln.part_number, ln.description, ln.capture, ln.quantity, Decimal(done.get(ln.id) or 0))
+            for ln in due]
+
+
+def _plan(session: Session, routing_operation_id: int, record: OperationRecord | None) -> list[PlanItem]:
+    taken = {m.name: m for m in record.measurements} if record is not None else {}
+    items = []
+    for spec in sorted(plan_of(session, routing_operation_id).values(), key=lambda s: s.id):
+        measured = taken.get(spec.name)
+        items.append(PlanItem(spec.name, spec.unit, spec.low, spec.high, spec.source_tag is not None, spec.required,
+                              measured.value if measured else None, measured.passed if measured else None))
+    return items
+
+
+@dataclass(frozen=True)
+class MachineView:
+    """The station's machine as the edge last saw it."""
+
+    code: str
+    name: str
+    connected: bool
+    state_name: str
+    state_group: str
+    stopped: bool
+    alarm_code: int | None
+    good_count: int | None
+    bad_count: int | None
+    last_serial: str | None
+    updated_at: datetime | None
+    last_error: str | None
+    values: list[tuple[str, Any, str]]
+
+
+def machine_view(session: Session, station: Station) -> MachineView | None:
+    """The first machine of the station with its live state and last result values; None for a manual station."""
+    equipment = session.scalars(select(Equipment).where(Equipment.station_id == station.id)
+                                .order_by(Equipment.code)).first()
+    if equipment is None:
+        return None
+    status = session.get(EquipmentStatus, equipment.id)
+    values: dict[str, Any] = dict(status.values or {}) if status else {}
+    units = {tag.get("name"): tag.get("unit", "") for tag in equipment.tag_map or []}
+    shown = [(name.removeprefix("result_"), value, units.get(name, "")) for name, value in sorted(values.items())
+             if name.startswith("result_") and name not in HIDDEN_VALUES and name != "result_serial"]
+    connected = bool(status and status.connected)
+    packml = status.packml_state if status else None
+    group = state_group(packml) if connected else "offline"
+    return MachineView(code=equipment.code, name=equipment.name, connected=connected,
+                       state_name=state_name(packml) if connected else "OFFLINE", state_group=group,
+                       stopped=(not connected) or group in STOPPED_GROUPS, alarm_code=values.get("alarm_code"),
+                       good_count=values.get("good_count"), bad_count=values.get("bad_count"),
+                       last_serial=values.get("result_serial") or None,
+                       updated_at=status.updated_at if status else None,
+                       last_error=status.last_error if status else None, values=shown)
+
+
+def open_stop(session: Session, station: Station) -> DowntimeEvent | None:
+    """The station's stop with no end yet."""
+    return session.scalars(select(DowntimeEvent).where(DowntimeEvent.station_id == station.id,
+                                                       DowntimeEvent.ended_at.is_(None))
+                           .order_by(DowntimeEvent.id.desc())).first()
