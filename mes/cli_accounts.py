@@ -120,6 +120,19 @@ def user_revoke_badge(settings: Settings, username: str, reason: str) -> None:
     click.echo(f"badge of {username} revoked")
 
 
+@user.command("badges-to-reassign")
+@click.pass_obj
+def user_badges_to_reassign(settings: Settings) -> None:
+    """List accounts whose badge was stored unkeyed or under another badge key: assign those badges again."""
+    from mes.security.badges import badge_key, badges_to_reassign
+
+    with _transaction(settings) as session:
+        stale = [(u.username, u.badge_scheme or "unknown") for u in badges_to_reassign(session, badge_key(session))]
+    for username, scheme in stale:
+        click.echo(f"{username}\t{scheme}")
+    click.echo(f"{len(stale)} badge(s) to re-assign")
+
+
 @click.group("compliance")
 def compliance() -> None:
     """Compliance checks to run by hand or on a schedule."""

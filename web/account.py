@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
 from mes.compliance import record_audit
 from mes.db import unit_of_work
+from mes.domain.errors import DomainError
 from mes.models import User
 from mes.security.accounts import register_failure
+from mes.security.badges import BadgeNeedsReassignment, find_badge_holder
 from mes.security.passwords import verify_password
-from mes.security.users import badge_hash, change_password, password_problem
+from mes.security.users import change_password, password_problem
 from web.auth import LOCKED_MESSAGE, _actor, _audit_failure, _workstation, account_policy, start_session
 from web.i18n import gettext as _
 
@@ -32,7 +33,15 @@ def badge_login():  # type: ignore[no-untyped-def]
 def _authenticate_badge(badge: str, pin: str) -> str | None:
     """Sign in by badge and PIN; failures are audited and count toward the lockout like passwords."""
     with unit_of_work(current_app.extensions["mes.sessions"]) as db:
-        user = db.scalars(select(User).where(User.badge_hash == badge_hash(badge))).one_or_none() if badge else None
+        try:
+            match = find_badge_holder(db, badge)
+        except DomainError as exc:  # no badge key configured for this database: the administrator must act
+            current_app.logger.error("badge sign-in impossible: %s", exc.message("en"))
+            return exc.message(g.get("lang", "ru"))
+        user = match.user
+        if user is not None and match.needs_reassignment:
+            _audit_failure(db, user.username, user, "badge stored unkeyed (before migration 0010): re-assign it")
+            return BadgeNeedsReassignment().message(g.get("lang", "ru"))
         if user is None or not user.active or user.pin_hash is None:
             _audit_failure(db, "(badge)", None, "unknown, revoked or inactive badge")
             return _("Unknown badge or wrong PIN.")

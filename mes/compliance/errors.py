@@ -81,3 +81,23 @@ class MaintenanceDue(DomainError):
     code = "maintenance_due"
     message_en = "Equipment {equipment} was due for maintenance on {due}"
     message_ru = "Срок обслуживания оборудования {equipment} истёк {due}"
+
+
+class NotOverridable(DomainError):
+    code = "not_overridable"
+    kind = "invalid"
+    message_en = "Only these refusals can be overridden: {allowed}"
+    message_ru = "Переопределить можно только эти запреты: {allowed}"
+
+
+class OverrideSubjectUnknown(DomainError):
+    code = "override_subject_unknown"
+    kind = "invalid"
+    message_en = "{check} is overridden for {expected}; {subject} is not one"
+    message_ru = "{check} переопределяется для {expected_ru}; {subject} таковым не является"
+
+
+class OverrideAlreadyOpen(DomainError):
+    code = "override_already_open"
+    message_en = "An unused override (#{override_id}) already lets this start through"
+    message_ru = "Неиспользованное переопределение (№{override_id}) уже разрешает этот запуск"

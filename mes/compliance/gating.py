@@ -13,11 +13,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor, record_audit
-from mes.compliance.errors import MaintenanceDue, NotQualified, ReasonRequired
+from mes.compliance.errors import (
+    MaintenanceDue,
+    NotOverridable,
+    NotQualified,
+    OverrideAlreadyOpen,
+    OverrideSubjectUnknown,
+    ReasonRequired,
+    WrongCredentials,
+)
 from mes.compliance.signatures import SignatureMeaning, sign
 from mes.domain.errors import DomainError
-from mes.models import Equipment, OperationRecord, Override, Qualification, RoutingOperation, User, utcnow
-from mes.production.errors import CalibrationExpired
+from mes.models import (
+    Equipment,
+    OperationRecord,
+    Override,
+    Qualification,
+    RoutingOperation,
+    Unit,
+    User,
+    WorkOrder,
+    utcnow,
+)
+from mes.production.errors import CalibrationExpired, InvalidInput, NotFound
 from mes.security.permissions import Permission
 from mes.security.policy import AccountPolicy
 
@@ -80,11 +98,15 @@ def _open_override(session: Session, check: str, subject: str, serial: str, seq:
 def grant_override(session: Session, *, lead: User, password: str, check: str, subject: str, serial: str,
                    seq: int, reason: str, workstation: str, username: str | None = None,
                    policy: AccountPolicy | None = None) -> Override:
-    """A line lead lets one refused start through, signing (meaning approved) with a reason."""
-    if check not in OVERRIDABLE:
-        raise ValueError(f"not an overridable check: {check}")
-    if not reason or not reason.strip():
+    """A line lead lets one refused start through, signing (meaning approved) with a reason.
+
+    What is signed is checked first (a known check, unit, operation and subject; no unused override
+    already covering it), so a signature never covers a request that could not be honoured.
+    """
+    reason = (reason or "").strip()
+    if not reason:
         raise ReasonRequired()
+    _check_override_request(session, check, subject, serial, seq)
     content = {"check": check, "subject": subject, "serial": serial, "seq": seq, "reason": reason}
     signature = sign(session, signer=lead, password=password, meaning=SignatureMeaning.APPROVED, entity="override",
                      entity_id=f"{serial}/{seq}/{check}", content=content, reason=reason, workstation=workstation,
@@ -98,9 +120,70 @@ def grant_override(session: Session, *, lead: User, password: str, check: str, s
     return override
 
 
-def overrides_for(session: Session, serials: list[str] | None = None) -> list[Override]:
-    """Overrides (for review by exception), optionally of some units only, oldest first."""
+def override_signer(session: Session, actor: AuditActor, username: str | None) -> User:
+    """Who signs an override: the named account (a lead signing at an operator's terminal), else the actor.
+
+    An unknown name is refused like a wrong password (nothing is revealed) and the attempt is audited
+    (SIGN_FAIL, committed on its own because the caller's transaction rolls back).
+    """
+    name = (username or "").strip().lower()
+    if not name:
+        if actor.user_id is None:
+            raise WrongCredentials()
+        return session.get_one(User, actor.user_id)
+    user = session.scalars(select(User).where(User.username == name)).one_or_none()
+    if user is None:
+        session.rollback()
+        with Session(bind=session.get_bind()) as own, own.begin():
+            record_audit(own, actor=AuditActor(None, name[:60], actor.workstation[:100]), action="SIGN_FAIL",
+                         entity="override", entity_id=name[:60], field="signature",
+                         reason="unknown or inactive account")
+        raise WrongCredentials()
+    return user
+
+
+def override_content(override: Override) -> dict[str, object]:
+    """What the lead's signature covers (to verify it against the override as stored)."""
+    return {"check": override.check, "subject": override.subject, "serial": override.serial, "seq": override.seq,
+            "reason": override.reason}
+
+
+def _check_override_request(session: Session, check: str, subject: str, serial: str, seq: int) -> None:
+    """Refuse an override that names no overridable check, unit, operation or subject, or is already open."""
+    if check not in OVERRIDABLE:
+        raise NotOverridable(allowed=", ".join(OVERRIDABLE))
+    unit = session.scalars(select(Unit).where(Unit.serial == serial)).one_or_none()
+    if unit is None:
+        raise NotFound("Unit", serial)
+    routing_id = session.scalar(select(WorkOrder.routing_id).where(WorkOrder.id == unit.work_order_id))
+    if session.scalar(select(RoutingOperation.id).where(RoutingOperation.routing_id == routing_id,
+                                                        RoutingOperation.seq == seq)) is None:
+        raise InvalidInput(f"unit {serial} has no operation {seq}")
+    if check == "not_qualified":
+        known = session.scalar(select(User.id).where(User.username == subject)) is not None
+        expected = ("a user name", "имени пользователя")
+    else:
+        known = session.scalar(select(Equipment.id).where(Equipment.code == subject)) is not None
+        expected = ("an equipment code", "кода оборудования")
+    if not known:
+        raise OverrideSubjectUnknown(check=check, expected=expected[0], expected_ru=expected[1], subject=subject)
+    already = _open_override(session, check, subject, serial, seq)
+    if already is not None:
+        raise OverrideAlreadyOpen(override_id=already.id)
+
+
+def overrides_for(session: Session, serials: list[str] | None = None, *, work_order: str | None = None,
+                  unused_only: bool = False, limit: int | None = None) -> list[Override]:
+    """Overrides (for review by exception), optionally of some units or one work order, oldest first."""
     query = select(Override).order_by(Override.id)
     if serials is not None:
         query = query.where(Override.serial.in_(serials))
+    if work_order is not None:
+        query = query.where(Override.serial.in_(
+            select(Unit.serial).join(WorkOrder, WorkOrder.id == Unit.work_order_id)
+            .where(WorkOrder.number == work_order)))
+    if unused_only:
+        query = query.where(Override.used_at.is_(None))
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))

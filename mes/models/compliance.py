@@ -38,7 +38,9 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    __table_args__ = (Index("ix_audit_event_entity_record", "entity", "entity_id"),)
+    # (user_id, id): the audit search by person pages newest first without scanning the whole trail.
+    __table_args__ = (Index("ix_audit_event_entity_record", "entity", "entity_id"),
+                      Index("ix_audit_event_user_id_id", "user_id", "id"))
 
 
 class ElectronicSignature(Base):

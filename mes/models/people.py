@@ -27,8 +27,10 @@ class User(Base):
     # Account policies (mes.security.accounts): password aging and one-time initial passwords.
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Terminal sign-in: SHA-256 of the badge number (unique, so it can be looked up) and an argon2 PIN.
+    # Terminal sign-in: HMAC-SHA-256 of the badge number with the site key (mes.security.badges; unique,
+    # so it can be looked up), how it was stored (hmac-sha256:<key id>, or sha256 before keys), an argon2 PIN.
     badge_hash: Mapped[str | None] = mapped_column(String(64), unique=True, info={"audit": "redact"})
+    badge_scheme: Mapped[str | None] = mapped_column(String(40))
     pin_hash: Mapped[str | None] = mapped_column(String(200), info={"audit": "redact"})
 
 

@@ -6,7 +6,6 @@ password that must be changed at the next sign-in. Every change is audited; secr
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from mes.compliance.audit import AuditActor, record_audit
 from mes.domain.errors import DomainError
 from mes.models import User, utcnow
+from mes.security.badges import badge_key, keyed_badge_hash, keyed_scheme, legacy_badge_hash
 from mes.security.passwords import hash_password, verify_password
 from mes.security.permissions import ROLES
 from mes.security.policy import AccountPolicy
@@ -33,8 +33,13 @@ def one_time_password() -> str:
 
 
 def badge_hash(badge: str) -> str:
-    """The stored form of a badge number: SHA-256, so the database never holds the number itself."""
-    return hashlib.sha256(f"mes-badge:{badge.strip()}".encode()).hexdigest()
+    """Gone: badge numbers are stored keyed since migration 0010 and the key comes with the database.
+
+    Look a badge up with `mes.security.badges.find_badge_holder(session, badge)` (`.user`, and
+    `.needs_reassignment` for a badge stored before keys), or hash with `keyed_badge_hash(badge, badge_key(session))`.
+    """
+    raise RuntimeError("mes.security.users.badge_hash is gone (badges are keyed, migration 0010): use "
+                       "mes.security.badges.find_badge_holder(session, badge).user")
 
 
 def find_user(session: Session, username: str) -> User:
@@ -98,19 +103,24 @@ def assign_badge(session: Session, actor: AuditActor, username: str, badge: str,
     if len(pin) < policy.min_pin_length or not pin.isdigit():
         raise AccountError(problem=f"the PIN must be at least {policy.min_pin_length} digits",
                            problem_ru=f"PIN должен содержать не менее {policy.min_pin_length} цифр")
+    if not badge.strip():
+        raise AccountError(problem="the badge number is empty", problem_ru="номер пропуска пуст")
     user = find_user(session, username)
-    hashed = badge_hash(badge)
-    holder = session.scalars(select(User).where(User.badge_hash == hashed)).one_or_none()
-    if holder is not None and holder.id != user.id:
-        raise AccountError(problem="the badge belongs to another user", problem_ru="пропуск выдан другому")
-    user.badge_hash, user.pin_hash = hashed, hash_password(pin)
+    key = badge_key(session)
+    hashed = keyed_badge_hash(badge, key)
+    # The same badge may still be on record unkeyed (before migration 0010) for someone else.
+    holders = session.scalars(select(User).where(User.badge_hash.in_([hashed, legacy_badge_hash(badge)])))
+    if any(holder.id != user.id for holder in holders):
+        raise AccountError(problem="the badge belongs to another user: revoke it there first",
+                           problem_ru="пропуск выдан другому пользователю: сначала отзовите его там")
+    user.badge_hash, user.pin_hash, user.badge_scheme = hashed, hash_password(pin), keyed_scheme(key)
     record_audit(session, actor=actor, action="BADGE_ASSIGN", entity="app_user", entity_id=str(user.id))
 
 
 def revoke_badge(session: Session, actor: AuditActor, username: str, reason: str) -> None:
     """Deauthorise a lost or stolen badge at once (§11.300(c))."""
     user = find_user(session, username)
-    user.badge_hash, user.pin_hash = None, None
+    user.badge_hash, user.pin_hash, user.badge_scheme = None, None, None
     record_audit(session, actor=actor, action="BADGE_REVOKE", entity="app_user", entity_id=str(user.id),
                  reason=reason)
 

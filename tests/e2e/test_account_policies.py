@@ -12,9 +12,17 @@ from mes.db import unit_of_work
 from mes.models import Alert, AuditEvent, User, utcnow
 from mes.security.policy import AccountPolicy
 from mes.security.users import assign_badge, create_user, revoke_badge
+from tests.support.database import on_postgres
 from tests.support.web import csrf_token, sign_in
 
 ADMIN = AuditActor(None, "cli:root", "pytest")
+
+
+@pytest.fixture(autouse=True)
+def badge_key(monkeypatch):
+    """Badges need a site key; on SQLite it is the key file beside the database, elsewhere MES_BADGE_KEY."""
+    if on_postgres():
+        monkeypatch.setenv("MES_BADGE_KEY", "pytest-badge-key-0123456789")
 
 
 def lets_in(client) -> bool:

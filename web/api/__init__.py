@@ -126,7 +126,16 @@ def _unrouted_api_request():  # type: ignore[no-untyped-def]
 
 def register(app) -> None:  # type: ignore[no-untyped-def]
     """Attach the API (and its routes) to the app; unknown /api/v1 paths answer JSON 404 too."""
-    from web.api import genealogy, materials, openapi, quality, units, workorders  # noqa: F401 - routes register
+    from web.api import (  # noqa: F401 - routes register
+        genealogy,
+        history,
+        materials,
+        openapi,
+        overrides,
+        quality,
+        units,
+        workorders,
+    )
 
     app.register_blueprint(bp)
     # First of the app's hooks: the sign-in redirect for pages must not answer an API path.

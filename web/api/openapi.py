@@ -41,10 +41,18 @@ SCHEMAS = {
     "ReviewIn": _obj(["key", "decision", "password"], key=STR, decision=STR, password={**STR, "format": "password"}),
     "ReleaseIn": _obj(["password"], password={**STR, "format": "password"}, quantity={
         **INT, "description": "default: every completed unit not on hold"}),
+    "OverrideIn": _obj(["serial", "seq", "check", "subject", "reason", "password"], serial=STR, seq=INT, check={
+        **STR, "enum": ["calibration_expired", "maintenance_due", "not_qualified"]}, subject={
+        **STR, "description": "equipment code (calibration, maintenance) or the operator's user name (qualification)"},
+        reason=STR, password={**STR, "format": "password"}, username={
+        **STR, "description": "the signing line lead, when not the token's user (a lead at an operator's terminal)"}),
     "LotIn": _obj(["part_number", "lot_number", "supplier", "country_of_origin", "quantity"],
                   part_number=STR, lot_number=STR, supplier=STR, country_of_origin=STR, quantity=QTY,
                   expiry={**STR, "format": "date"}, gtin=STR),
 }
+
+
+INT_PARAMS = ("seq", "lot_id", "hold_id", "override_id")
 
 
 def _op(summary: str, ok: int = 200, body: str | None = None, params: tuple[str, ...] = (),
@@ -53,8 +61,7 @@ def _op(summary: str, ok: int = 200, body: str | None = None, params: tuple[str,
     for status in (401, *errors):
         responses[str(status)] = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
     op: dict[str, Any] = {"summary": summary, "responses": responses, "parameters": [
-        *({"name": p, "in": "path", "required": True, "schema": INT if p in ("seq", "lot_id", "hold_id") else STR}
-          for p in params),
+        *({"name": p, "in": "path", "required": True, "schema": INT if p in INT_PARAMS else STR} for p in params),
         *({"name": q, "in": "query", "required": False, "schema": STR} for q in query)]}
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {
@@ -117,6 +124,16 @@ PATHS = {
                                                           "DispositionIn", ("number",), errors=W)},
     "/holds": {"post": _op("Hold a unit, work order or material lot", 201, "HoldIn", errors=W)},
     "/holds/{hold_id}/release": {"post": _op("Release a hold", 200, "ReasonIn", ("hold_id",), errors=W)},
+    "/overrides": {"get": _op("Overrides of refused starts, oldest first", query=(
+        "serial", "work_order", "unused", "limit"), errors=(422,)),
+                   "post": _op("A line lead lets one refused start through, e-signed 'approved' with a reason",
+                               201, "OverrideIn", errors=W)},
+    "/overrides/{override_id}": {"get": _op("One override with its signature", params=("override_id",))},
+    "/history/{entity}/{entity_id}": {"get": _op(
+        "A record's audit history and signatures (audit.view)", params=("entity", "entity_id"), errors=(403,))},
+    "/audit": {"get": _op("Search the audit trail, newest first (audit.view); page on with before_id", query=(
+        "user", "user_id", "entity", "entity_id", "action", "since", "until", "limit", "before_id"),
+        errors=(403, 422))},
     "/openapi.json": {"get": {"summary": "This document", "security": [],
                               "responses": {"200": {"description": "OK"}}}},
 }
