@@ -23,6 +23,8 @@ class Permission(StrEnum):
     BATCH_RELEASE = "batch.release"
     RECIPE_APPROVE = "recipe.approve"
     ROUTING_APPROVE = "routing.approve"
+    MASTER_DATA_VIEW = "master_data.view"
+    MASTER_DATA_EDIT = "master_data.edit"
     USER_MANAGE = "user.manage"
     EQUIPMENT_MANAGE = "equipment.manage"
     CALIBRATION_OVERRIDE = "calibration.override"
@@ -43,12 +45,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
                                        P.TERMINAL_REGISTER}),
     "quality_engineer": frozenset(_EVERYONE | {P.NC_DISPOSITION, P.BATCH_REVIEW, P.BATCH_RELEASE,
                                                P.RECIPE_APPROVE, P.ROUTING_APPROVE, P.AUDIT_VIEW, P.API_USE,
-                                               P.QUALIFICATION_MANAGE}),
+                                               P.QUALIFICATION_MANAGE, P.MASTER_DATA_VIEW}),
     "process_engineer": frozenset(_EVERYONE | {P.RECIPE_APPROVE, P.ROUTING_APPROVE, P.EQUIPMENT_MANAGE,
-                                               P.WORK_ORDER_MANAGE, P.AUDIT_VIEW, P.API_USE}),
+                                               P.WORK_ORDER_MANAGE, P.AUDIT_VIEW, P.API_USE,
+                                               P.MASTER_DATA_VIEW, P.MASTER_DATA_EDIT}),
     # Administrators run the system, not production: no signing of product records (segregation of duties).
     "administrator": frozenset({P.LINE_VIEW, P.USER_MANAGE, P.EQUIPMENT_MANAGE, P.QUALIFICATION_MANAGE,
-                                P.AUDIT_VIEW, P.ALERT_VIEW, P.API_USE, P.TERMINAL_REGISTER}),
+                                P.AUDIT_VIEW, P.ALERT_VIEW, P.API_USE, P.TERMINAL_REGISTER, P.MASTER_DATA_VIEW}),
 }
 ROLES = tuple(ROLE_PERMISSIONS)
 

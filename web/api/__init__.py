@@ -129,6 +129,7 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
     from web.api import (  # noqa: F401 - routes register
         genealogy,
         history,
+        masterdata,
         materials,
         openapi,
         overrides,

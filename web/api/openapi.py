@@ -137,6 +137,64 @@ PATHS = {
     "/openapi.json": {"get": {"summary": "This document", "security": [],
                               "responses": {"200": {"description": "OK"}}}},
 }
+# Master data (docs/master-data.md): approvals are e-signatures "approved" by another person than the author.
+PARAMETER = _obj(["name", "value"], name=STR, value=STR, unit=STR, min=NUM, max=NUM)
+OPERATION = _obj(["seq", "name", "station_type"], seq=INT, name=STR, station_type=STR,
+                 required_qualification=STR, recipe={**STR, "description": "recipe code"})
+BOM_LINE = _obj(["part_number", "quantity"], part_number=STR, quantity=QTY, description=STR, capture={
+    **STR, "enum": ["none", "lot", "serial"]}, operation_seq=INT, substitutes={"type": "array", "items": STR})
+SIGN_IN = _obj(["password"], password={**STR, "format": "password"}, reason=STR)
+SCHEMAS |= {
+    "RecipeIn": _obj(["code", "name", "equipment_kind"], code=STR, name=STR, product_gtin=STR, equipment_kind={
+        **STR, "description": "the station type whose machines run it"}),
+    "RecipeVersionIn": _obj([], note=STR, parameters={"type": "array", "items": PARAMETER,
+                                                      "description": "default: a copy of the newest version's"}),
+    "ParametersIn": _obj(["parameters"], note=STR, parameters={"type": "array", "items": PARAMETER}),
+    "ApproveIn": SIGN_IN,
+    "RoutingVersionIn": _obj([], operations={"type": "array", "items": OPERATION,
+                                             "description": "default: a copy of the newest version"}),
+    "BrandIn": _obj(["code", "name", "gs1_company_prefix", "serial_scheme", "lot_scheme", "label_template_set"],
+                    code=STR, name=STR, gs1_company_prefix=STR, serial_scheme=STR, lot_scheme=STR,
+                    label_template_set=STR),
+    "ProductIn": _obj(["gtin", "model", "revision"], gtin={**STR, "description": "14 digits, check digit checked"},
+                      model=STR, revision=STR, registration_number=STR, registration_date={**STR, "format": "date"},
+                      routing={**STR, "description": "routing code"}),
+    "BomIn": _obj(["lines"], lines={"type": "array", "items": BOM_LINE}),
+    "ConnectionTestIn": _obj([], tag={**STR, "description": "default: state"}, timeout_s=NUM),
+}
+PATHS |= {
+    "/recipes": {"get": _op("List recipes with their versions", errors=()),
+                 "post": _op("Create a recipe", 201, "RecipeIn", errors=W)},
+    "/recipes/{code}": {"get": _op("Get a recipe with its versions", params=("code",))},
+    "/recipes/{code}/approved": {"get": _op("The approved version (the only one a machine runs); "
+                                            "409 recipe_not_approved", params=("code",), errors=(404, 409))},
+    "/recipes/{code}/versions": {"post": _op("Draft a new version", 201, "RecipeVersionIn", ("code",), errors=W)},
+    "/recipes/{code}/versions/{version}/parameters": {"post": _op(
+        "Replace a draft's parameters", 200, "ParametersIn", ("code", "version"), errors=W)},
+    "/recipes/{code}/versions/{version}/approve": {"post": _op(
+        "Approve a draft, e-signed 'approved' (two-person rule)", 200, "ApproveIn", ("code", "version"), errors=W)},
+    "/routings": {"get": _op("List routing versions", errors=())},
+    "/routings/{code}/versions": {"post": _op("Draft a new routing version", 201, "RoutingVersionIn", ("code",),
+                                              errors=W)},
+    "/routings/{code}/versions/{version}": {"get": _op("Get a routing version", params=("code", "version"))},
+    "/routings/{code}/versions/{version}/approve": {"post": _op(
+        "Approve a routing version, e-signed 'approved' (two-person rule)", 200, "ApproveIn", ("code", "version"),
+        errors=W)},
+    "/products": {"get": _op("List brands with their products", errors=())},
+    "/brands": {"post": _op("Create a brand", 201, "BrandIn", errors=W)},
+    "/brands/{code}/products": {"post": _op("Create a product of a brand", 201, "ProductIn", ("code",), errors=W)},
+    "/products/{gtin}/boms": {"post": _op("Draft a new BOM version", 201, "BomIn", ("gtin",), errors=W)},
+    "/products/{gtin}/boms/{version}/approve": {"post": _op(
+        "Approve a BOM version, e-signed 'approved' (two-person rule)", 200, "ApproveIn", ("gtin", "version"),
+        errors=W)},
+    "/equipment": {"get": _op("List equipment", errors=())},
+    "/equipment/{code}/connection-test": {"post": _op(
+        "Connect, read one tag, report health (ok=false with the error)", 200, "ConnectionTestIn", ("code",),
+        errors=W)},
+}
+for _ops in PATHS.values():  # version numbers are integers in the path
+    for _param in (p for op in _ops.values() for p in op.get("parameters", ()) if p["name"] == "version"):
+        _param["schema"] = INT
 DOCUMENT = {
     "openapi": "3.0.3",
     "info": {"title": "Technopolis MES production API", "version": "1",
