@@ -124,7 +124,12 @@ def find_badge_holder(session: Session, badge: str) -> BadgeMatch:
     """The account a scanned badge belongs to under the site key, or an old-scheme holder to refuse."""
     if not badge.strip():
         return BadgeMatch(None)
-    key = badge_key(session)
+    try:
+        key = badge_key(session)
+    except BadgeKeyMissing:
+        if session.scalars(select(User.id).where(User.badge_hash.is_not(None))).first() is None:
+            return BadgeMatch(None)  # no badge anywhere: nothing to match, no key needed (e.g. a typed user name)
+        raise
     user = session.scalars(select(User).where(User.badge_hash == keyed_badge_hash(badge, key))).one_or_none()
     if user is not None:
         return BadgeMatch(user)

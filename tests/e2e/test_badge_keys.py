@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session
 from mes.cli import main
 from mes.db import unit_of_work
 from mes.migrate import upgrade
-from mes.models import AuditEvent, User
-from mes.security.badges import BadgeKeyInvalid, BadgeKeyMissing, badge_key, legacy_badge_hash
+from mes.models import AuditEvent, Base, User
+from mes.security.badges import (
+    BadgeKeyInvalid,
+    BadgeKeyMissing,
+    badge_key,
+    find_badge_holder,
+    legacy_badge_hash,
+)
 from tests.e2e.test_account_policies import badge_sign_in, give_badge, lets_in
 from tests.support.database import engine_for, fresh_database_url, on_postgres
 
@@ -128,3 +134,16 @@ def test_migration_0010_marks_badges_stored_before_it(tmp_path):
             schemes = dict(conn.execute(text("SELECT username, badge_scheme FROM app_user")).all())
         engine.dispose()
     assert schemes == {"old": "sha256", "nobadge": None}
+
+
+def test_without_a_key_and_without_badges_a_scan_simply_matches_no_one(seeded, monkeypatch):
+    monkeypatch.delenv("MES_BADGE_KEY", raising=False)
+    memory = create_engine("sqlite://")
+    Base.metadata.create_all(memory)
+    with Session(memory) as s:
+        assert find_badge_holder(s, "lead").user is None  # a typed user name on a terminal, no badges yet
+        s.add(User(username="x", display_name="X", role="operator", password_hash="x", badge_hash="ab" * 32))
+        s.flush()
+        with pytest.raises(BadgeKeyMissing):
+            find_badge_holder(s, BADGE)
+    memory.dispose()
