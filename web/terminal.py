@@ -36,6 +36,7 @@ from mes.production.downtime import REASONS
 from mes.production.errors import NotFound
 from mes.production.execution import complete_operation, start_operation
 from mes.production.measurements import MeasurementInput
+from mes.production.station_jobs import current_job
 from mes.production.terminals import terminal_by_token
 from mes.security.permissions import Permission, has_permission
 from web.i18n import gettext as _
@@ -48,6 +49,8 @@ bp = Blueprint("terminal", __name__, url_prefix="/terminal")
 
 COOKIE = "mes_terminal"  # the terminal's random token; the database keeps only its hash
 UNIT_KEY, OUTCOME_KEY, OVERRIDE_KEY = "terminal_unit", "terminal_outcome", "terminal_override"
+JOB_LABELS = {"pending": "waiting for the machine", "sent": "in the machine", "done": "result recorded",
+              "failed": "not finished"}
 OVERRIDE_SUBJECT = {"not_qualified": "user", "calibration_expired": "equipment", "maintenance_due": "equipment"}
 
 
@@ -105,13 +108,6 @@ def index():  # type: ignore[no-untyped-def]
         return render_template("terminal/index.html", **screen(db, *bound))
 
 
-@bp.get("/work")
-@requires(Permission.UNIT_OPERATE)
-def work():  # type: ignore[no-untyped-def]
-    """The unit part of the screen alone (terminal.js reloads it when a machine result arrives)."""
-    return _after()
-
-
 def screen(db: Session, terminal: Terminal, station: Station, show_outcome: bool = True) -> dict[str, Any]:
     """Everything the screen shows; the outcome is shown once (the live panel leaves it for the screen)."""
     serial = session.get(UNIT_KEY)
@@ -119,11 +115,16 @@ def screen(db: Session, terminal: Terminal, station: Station, show_outcome: bool
     return {"terminal": terminal, "station": station, "unit": view, "machine": machine_view(db, station),
             "stop": open_stop(db, station), "outcome": session.pop(OUTCOME_KEY, None) if show_outcome else None,
             "override": session.get(OVERRIDE_KEY), "state_label": state_label, "reasons": _reasons(),
-            "stop_reason_name": _reason_name, "job": None}
+            "stop_reason_name": _reason_name, "job": current_job(db, station.code),
+            "job_label": _job_label}
 
 
 def _reasons() -> list[tuple[str, str]]:
     return [(code, _(name)) for code, name in REASONS.items()]
+
+
+def _job_label(status: str) -> str:
+    return _(JOB_LABELS.get(status, status))
 
 
 def _reason_name(code: str) -> str:
@@ -329,4 +330,4 @@ def aside():  # type: ignore[no-untyped-def]
     return _after()
 
 
-from web import terminal_setup, terminal_stops  # noqa: E402,F401  (their routes join this blueprint)
+from web import terminal_machine, terminal_setup, terminal_stops  # noqa: E402,F401  (their routes join this blueprint)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
 from mes.db import unit_of_work
 from mes.models import (
     ComponentConsumption,
+    DowntimeEvent,
+    Equipment,
+    EquipmentStatus,
+    InstructionDocument,
     Nonconformance,
     OperationRecord,
     Override,
+    Routing,
     RoutingOperation,
+    StationJob,
     Terminal,
     Unit,
+    WorkInstruction,
+    utcnow,
 )
+from mes.production.execution import complete_operation
 from mes.quality.holds import place_hold
 from tests.e2e.terminal_support import PARTIAL, audit_count, operator_at, record, register_screen, scan
 from tests.support.production import (
@@ -26,6 +37,7 @@ from tests.support.production import (
     install,
     released_order,
     run_op,
+    values,
 )
 from tests.support.web import csrf_token, sign_in
 
@@ -97,7 +109,8 @@ def test_the_operator_runs_a_unit_through_screwing_by_hand(client, plant):
     with unit_of_work(plant) as s:
         rec = s.scalars(select(OperationRecord).where(OperationRecord.unit_id == done.id)).one()
         assert rec.result == "pass" and rec.operator_id is not None
-        assert {(m.name, m.value, m.manual) for m in rec.measurements} == {("torque", 2.0, True), ("angle", 300.0, True)}
+        measured = {(m.name, m.value, m.manual) for m in rec.measurements}
+        assert measured == {("torque", 2.0, True), ("angle", 300.0, True)}
 
 
 def test_an_out_of_limits_value_fails_the_unit_opens_an_nc_and_says_what_to_do(client, plant):
@@ -217,3 +230,103 @@ def test_the_terminal_login_is_in_the_terminals_language_and_names_the_station(c
     register_screen(client, "FT01", language="en")
     page = client.get("/terminal/login").get_data(as_text=True)
     assert "Sign in with a badge" in page and "FT01 — Functional test" in page
+
+
+def test_the_operator_hands_the_started_unit_to_the_machine_and_can_take_it_out(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    token = operator_at(client, "SCR01")
+    scan(client, token, serial)
+    page = client.post("/terminal/machine/load", data={"csrf_token": token}, headers=PARTIAL).get_data(as_text=True)
+    assert f"Изделие {serial} передано оборудованию." in page
+    assert "ждёт, пока оборудование примет серийный номер" in page and "Записать результат" not in page
+    again = client.post("/terminal/machine/load", data={"csrf_token": token}, headers=PARTIAL).get_data(as_text=True)
+    assert "уже загружено" in again  # one unit per machine; nothing new written
+    assert 'data-job-status="pending"' in client.get("/terminal/panel").get_data(as_text=True)
+    page = client.post("/terminal/machine/cancel", data={"csrf_token": token}, headers=PARTIAL).get_data(as_text=True)
+    assert "отменено" in page and "Записать результат" in page
+    with unit_of_work(plant) as s:
+        job = s.scalars(select(StationJob)).one()
+        assert job.status == "failed" and "operator took the unit out" in job.reason
+
+
+def test_a_machine_result_arriving_is_announced_once_on_the_screen(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    token = operator_at(client, "EST01")
+    scan(client, token, serial)
+    with unit_of_work(plant) as s:
+        unit_row = s.scalars(select(Unit).where(Unit.serial == serial)).one()
+        assert unit_row.open_seq is None  # op 10 is not done: EST01 refuses the start
+    run_op(plant, serial, 10, scans=(finished_board(plant), battery_scan("BT-9"), SCREWS))
+    scan(client, token, serial)
+    client.post("/terminal/machine/load", data={"csrf_token": token}, headers=PARTIAL)
+    with unit_of_work(plant) as s:  # what the edge does when the machine reports the unit's values
+        job = s.scalars(select(StationJob)).one()
+        record = complete_operation(s, ACTOR, serial, 20, values(20))
+        job.status, job.operation_record_id = "done", record.id
+    page = client.get("/terminal/work", headers=PARTIAL).get_data(as_text=True)
+    assert f"ГОДЕН: изделие {serial}, операция 20." in page
+    assert "ГОДЕН" not in client.get("/terminal/work", headers=PARTIAL).get_data(as_text=True).split("t-card")[0]
+
+
+def stopped(plant, code="SCR01-SPINDLE", state=2):  # type: ignore[no-untyped-def]
+    """The edge saw the machine stop (PackML 2 = Stopped)."""
+    with unit_of_work(plant) as s:
+        equipment = s.scalars(select(Equipment).where(Equipment.code == code)).one()
+        s.merge(EquipmentStatus(equipment_id=equipment.id, connected=True, packml_state=state,
+                                values={"state": state, "alarm_code": 7, "good_count": 5, "bad_count": 1,
+                                        "result_torque": 2.01, "result_serial": "MT1"},
+                                updated_at=utcnow(), last_good_at=utcnow(), consecutive_failures=0))
+
+
+def test_the_live_panel_shows_the_machine_and_asks_for_a_reason_when_it_stops(client, plant):
+    token = operator_at(client, "SCR01")
+    stopped(plant, state=6)
+    panel = client.get("/terminal/panel").get_data(as_text=True)
+    assert 'data-needs-reason="0"' in panel and "работа" in panel and "torque" in panel and "2.01" in panel
+    stopped(plant, state=2)
+    panel = client.get("/terminal/panel").get_data(as_text=True)
+    assert 'data-needs-reason="1"' in panel and "остановлено" in panel
+    refused_page = client.post("/terminal/downtime", data={"reason": "other", "comment": "", "csrf_token": token},
+                               headers=PARTIAL).get_data(as_text=True)
+    assert "Опишите, что случилось." in refused_page
+    page = client.post("/terminal/downtime", data={"reason": "breakdown", "comment": "spindle jammed",
+                                                   "csrf_token": token}, headers=PARTIAL).get_data(as_text=True)
+    assert "Простой записан: Поломка оборудования." in page
+    panel = client.get("/terminal/panel").get_data(as_text=True)
+    assert 'data-needs-reason="0"' in panel and "spindle jammed" in panel and "Снова работает" in panel
+    client.post("/terminal/downtime/end", data={"csrf_token": token}, headers=PARTIAL)
+    with unit_of_work(plant) as s:
+        event = s.scalars(select(DowntimeEvent)).one()
+        assert (event.reason, event.comment, event.machine_state) == ("breakdown", "spindle jammed", "STOPPED")
+        assert event.ended_at is not None and event.reported_by_id == event.ended_by_id
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_a_process_engineer_writes_the_instruction_and_the_operator_sees_it_with_its_drawing(client, plant):
+    _, (serial,) = released_order(plant, serials=1)
+    with unit_of_work(plant) as s:
+        op_id = s.scalars(select(RoutingOperation.id).join(RoutingOperation.routing)
+                          .where(Routing.code == "R-PM100", RoutingOperation.seq == 10)).one()
+    sign_in(client, "process")
+    token = csrf_token(client, f"/terminal/instructions/{op_id}")
+    refused_upload = client.post(f"/terminal/instructions/{op_id}", data={
+        "csrf_token": token, "title": "fake", "document": (io.BytesIO(b"MZ not an image"), "x.png", "image/png")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "is not a image/png document" in refused_upload.get_data(as_text=True)
+    client.post(f"/terminal/instructions/{op_id}", data={
+        "csrf_token": token, "text": "1. Put the board in the housing.\n2. Tighten 4 screws crosswise.",
+        "title": "Screw order", "document": (io.BytesIO(PNG), "order.png", "image/png")},
+        content_type="multipart/form-data")
+    client.post("/logout", data={"csrf_token": token})
+    with unit_of_work(plant) as s:
+        document = s.scalars(select(InstructionDocument)).one()
+        assert s.scalars(select(WorkInstruction)).one().revision == 1
+    token = operator_at(client, "SCR01")
+    page = scan(client, token, serial)
+    assert "Tighten 4 screws crosswise." in page and f"/terminal/documents/{document.id}" in page
+    image = client.get(f"/terminal/documents/{document.id}")
+    assert image.status_code == 200 and image.data == PNG and image.mimetype == "image/png"
+    client.post("/terminal/logout", data={"csrf_token": token})
+    assert client.get(f"/terminal/documents/{document.id}").status_code == 302  # signed-in users only

@@ -203,4 +203,28 @@ RUSSIAN: dict[str, str] = {
     "Documents": "Документы",
     "No documents.": "Документов нет.",
     "Remove": "Убрать",
+    # Machine cycle (station jobs)
+    "Machine cycle": "Цикл оборудования",
+    "Machine job": "Задание оборудованию",
+    "Put the unit in the machine, then hand it over: the machine's values become the result.":
+        "Установите изделие в оборудование и передайте его: результатом станут значения оборудования.",
+    "Hand the unit to the machine": "Передать изделие оборудованию",
+    "Take the unit out (cancel)": "Извлечь изделие (отменить)",
+    "waiting for the machine to take the serial": "ждёт, пока оборудование примет серийный номер",
+    "in the machine, waiting for its result": "в оборудовании, ждёт результата",
+    "waiting for the machine": "ждёт оборудование",
+    "in the machine": "в оборудовании",
+    "result recorded": "результат записан",
+    "not finished": "не завершено",
+    "Unit %s is handed to the machine.": "Изделие %s передано оборудованию.",
+    "Close the fixture and let the machine run. The result appears here by itself.":
+        "Закройте оснастку и дайте оборудованию отработать. Результат появится здесь сам.",
+    "The machine has no unit waiting.": "В оборудовании нет ожидающего изделия.",
+    "The machine job of unit %s is cancelled.": "Задание оборудованию для изделия %s отменено.",
+    "Record the result by hand, or hand the unit to the machine again.":
+        "Запишите результат вручную или снова передайте изделие оборудованию.",
+    "The machine did not finish unit %(serial)s: %(reason)s":
+        "Оборудование не завершило изделие %(serial)s: %(reason)s",
+    "Check the machine, then hand the unit to it again or record the result by hand.":
+        "Проверьте оборудование, затем снова передайте ему изделие или запишите результат вручную.",
 }
