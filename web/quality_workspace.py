@@ -125,7 +125,7 @@ def release_batch(number: str):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         return refused(batch_page, "release", exc, number=number)
     signed()
-    flash(_("Batch released for distribution: {count} units.").format(count=released), "success")
+    flash(_("Batch released for distribution, quantity released: {count}.").format(count=released), "success")
     return redirect(url_for("quality.batch", number=number), 303)
 
 

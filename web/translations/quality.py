@@ -82,7 +82,8 @@ RUSSIAN: dict[str, str] = {
     "The first 500 units are listed; the PDF has them all.":
         "Показаны первые 500 изделий; в PDF есть все.",
     "Exception reviewed and signed.": "Исключение рассмотрено и подписано.",
-    "Batch released for distribution: {count} units.": "Партия выпущена для реализации: {count} шт.",
+    "Batch released for distribution, quantity released: {count}.":
+        "Партия выпущена для реализации, выпущено: {count} шт.",
     # the e-signature dialog
     "Electronic signature": "Электронная подпись",
     "Signer": "Подписывает",

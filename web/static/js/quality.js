@@ -18,9 +18,11 @@
     dialog.returnFocus = trigger || null;
     dialog.showModal();
     var first = dialog.querySelector("textarea:not([readonly]), input:not([type=hidden]), select");
-    var password = dialog.querySelector('input[type="password"]');
-    // After a refusal the other fields are still filled in: the password is what to type again.
-    (dialog.dataset.reopen === "yes" && password ? password : first || password).focus();
+    var empty = Array.prototype.find.call(dialog.querySelectorAll("input[required]"), function (input) {
+      return !input.value;
+    });
+    // After a refusal the other fields are still filled in: the first empty one (the password) is next.
+    (dialog.dataset.reopen === "yes" && empty ? empty : first).focus();
   }
 
   document.addEventListener("click", function (event) {
