@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
 from mes.compliance.signatures import SignatureMeaning
+from mes.compliance.two_person import check_nc_disposer
 from mes.domain.routing import UnitNotInProduction, rework_target, seq_after
 from mes.models import Nonconformance, NonconformanceNote, OperationRecord, Unit, utcnow
 from mes.production.common import as_steps, audit, get_by, lock_unit, routing_steps, work_order_of
@@ -95,6 +96,7 @@ def disposition_nc(session: Session, actor: AuditActor, number: str, disposition
     session.refresh(nc, with_for_update=True)
     if nc.status != "open":
         raise NonconformanceClosed(number=number)
+    check_nc_disposer(session, nc, actor.user_id)  # an NC opened by hand is dispositioned by someone else
     reason = justification or disposition
     nc.disposition, nc.justification = disposition, justification
     signature = sign_record(session, actor, password, SignatureMeaning.DISPOSITIONED, "nonconformance", nc.number,
