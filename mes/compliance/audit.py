@@ -10,6 +10,7 @@ roll back with the business change.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,13 @@ def record_audit(session: Session, *, actor: AuditActor, action: str, entity: st
     """Append one entry in the session's transaction (flushed, not committed); old/new are JSON-encoded."""
     entry = _entry(actor, action, entity, entity_id, field, old, new, reason)
     return append_entries(session, [entry])[0]
+
+
+def record_audits(session: Session, *, actor: AuditActor, action: str, entity: str,
+                  items: Sequence[tuple[str, Any]]) -> list[AuditEvent]:
+    """record_audit for many records at once, (entity_id, new) each: one chain append, one lock, one head."""
+    entries = [_entry(actor, action, entity, entity_id, None, None, new, None) for entity_id, new in items]
+    return append_entries(session, entries) if entries else []
 
 
 def audit_changes(session: Session, actor: AuditActor, obj: object, action: str,

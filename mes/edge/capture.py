@@ -6,16 +6,15 @@ import asyncio
 import logging
 import time
 
-from equipment_adapters.base import EquipmentAdapter
+from equipment_adapters.base import EquipmentAdapter, TagValue
 from equipment_adapters.errors import EquipmentError
 from mes.edge.result_store import Recorded
-from mes.edge.results import IncompleteResult, read_block
+from mes.edge.results import IncompleteResult, block_tags, parse_block
 from mes.edge.workers import IDLE_S, pause
 from mes.edge.writer import ResultWriter
 
 log = logging.getLogger("mes.edge.results")
 
-FLAG_TAGS = ("result_ready", "result_seq")  # adjacent on the PLC: one request per poll
 REACK_AFTER_S = 0.5  # still published this long after our ack: the PLC lost it (restart), ack again
 
 
@@ -28,6 +27,9 @@ class ResultCapture:
         self.equipment_id = equipment_id
         self.writer = writer
         self.poll_s = poll_s
+        # Every poll reads the whole block (one request on a PLC that keeps it contiguous): a new
+        # result is then already in hand when result_ready is seen, with no second round trip.
+        self.tags = tuple(block_tags(adapter.device))
         self.durable_at: dict[int, float] = {}  # seq -> perf_counter when it became durable (bench, diagnostics)
         self._stored_seq: int | None = None  # last sequence made durable by this process
         self._acked: tuple[int, float] | None = None  # (sequence, monotonic time) of our last ack
@@ -42,30 +44,32 @@ class ResultCapture:
                 await pause(stop, IDLE_S)
 
     async def poll_once(self) -> Recorded | None:
-        """One look at the flags; captures and acks a waiting result. What became of it, or None."""
+        """One read of the result block; captures and acks a waiting result. What became of it, or None."""
         try:
-            flags = await self.adapter.read(FLAG_TAGS)
+            tags = await self.adapter.read(self.tags)
         except EquipmentError:
             return None  # the adapter logged it and reconnects by itself
-        ready, seq = flags["result_ready"].value, flags["result_seq"].value
+        ready, seq = tags["result_ready"], tags["result_seq"]
         # The sequence is the identity, not the 0->1 edge of result_ready: a result waits while
         # ready = 1, and it is ours to (re)store and ack unless we acked that very sequence just now.
-        if ready != 1 or not seq or not all(v.is_good for v in flags.values()) or self._just_acked(int(seq)):
+        if ready.value != 1 or not seq.value or not (ready.is_good and seq.is_good) \
+                or self._just_acked(int(seq.value)):  # type: ignore[arg-type]
             return None
-        return await self._capture(int(seq))  # type: ignore[arg-type]
+        return await self._capture(int(seq.value), tags)  # type: ignore[arg-type]
 
     def _just_acked(self, seq: int) -> bool:
         return self._acked is not None and self._acked[0] == seq and time.monotonic() - self._acked[1] < REACK_AFTER_S
 
-    async def _capture(self, seq: int) -> Recorded | None:
+    async def _capture(self, seq: int, tags: dict[str, TagValue]) -> Recorded | None:
         if seq == self._stored_seq:
             outcome = Recorded.DUPLICATE  # stored already; only the ack went missing
         else:
             try:
-                block = await read_block(self.adapter, self.equipment_id, seq)
-            except (EquipmentError, IncompleteResult) as exc:
+                block = parse_block(self.adapter.device, self.equipment_id, tags)
+            except IncompleteResult as exc:
                 log.debug("%s: result %d not read: %s", self.adapter.device.name, seq, exc)
                 return None
+            assert block is not None  # result_ready and result_seq were checked by the caller
             try:
                 outcome = await self.writer.store(block)
             except Exception:

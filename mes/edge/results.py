@@ -75,13 +75,23 @@ def block_tags(spec: DeviceSpec) -> list[str]:
 
 async def read_block(adapter: EquipmentAdapter, equipment_id: int, expected_seq: int) -> ResultBlock:
     """Read the published result `expected_seq`; IncompleteResult when the PLC is not showing it now."""
-    spec = adapter.device
-    tags = await adapter.read(block_tags(spec))
+    block = parse_block(adapter.device, equipment_id, await adapter.read(block_tags(adapter.device)))
+    if block is None or block.sequence != expected_seq:
+        raise IncompleteResult(f"{adapter.device.name}: result {expected_seq} no longer published")
+    return block
+
+
+def parse_block(spec: DeviceSpec, equipment_id: int, tags: dict[str, TagValue]) -> ResultBlock | None:
+    """The published result in a read of block_tags(); None when result_ready is not 1.
+
+    IncompleteResult when a value of a published block is not good.
+    """
+    ready, seq = tags["result_ready"], tags["result_seq"]
+    if not (ready.is_good and ready.value == 1 and seq.is_good and seq.value):
+        return None
     bad = [name for name, v in tags.items() if not v.is_good]
     if bad:
         raise IncompleteResult(f"{spec.name}: values not good: {', '.join(bad)}")
-    if tags["result_ready"].value != 1 or tags["result_seq"].value != expected_seq:
-        raise IncompleteResult(f"{spec.name}: result {expected_seq} no longer published")
     return _block(spec, equipment_id, tags)
 
 

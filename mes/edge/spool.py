@@ -71,8 +71,13 @@ class Spool:
 
     def remove(self, entry_id: int) -> None:
         """Forget a result once the database has it."""
+        self.remove_many([entry_id])
+
+    def remove_many(self, entry_ids: list[int]) -> None:
+        """Forget results once the database has them (one durable transaction)."""
         with self._lock:
-            self._db.execute("DELETE FROM spooled_result WHERE id = ?", (entry_id,))
+            self._db.execute(f"DELETE FROM spooled_result WHERE id IN ({','.join('?' * len(entry_ids))})",
+                             entry_ids)
 
     def count(self) -> int:
         """How many results wait."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from equipment_adapters import create_adapter
 from mes.edge.result_store import Recorded, record_result, record_results
@@ -112,3 +112,47 @@ def test_a_hook_failing_for_one_result_of_a_group_costs_no_result(demo_line):
     batch = [a_block(equipment_id, seq) for seq in (30, 31, 32)]
     assert record_results(demo_line.factory, batch, edge_id="e", on_result=hook) == [Recorded.NEW] * 3
     assert [r.sequence for r in demo_line.recorded("SCR01-SPINDLE")] == [30, 31, 32]
+
+
+def test_a_group_costs_the_same_few_statements_whatever_its_size_and_no_select_before(demo_line):
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    engine = demo_line.factory.kw["bind"]
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    record_result(demo_line.factory, a_block(equipment_id, 40), edge_id="e")
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        counts = []
+        for group in ([41], list(range(42, 62)), [40, 62]):  # 1 result, 20 results, a known one and a new one
+            statements.clear()
+            outcomes = record_results(demo_line.factory, [a_block(equipment_id, s) for s in group], edge_id="e")
+            assert outcomes[-1] is Recorded.NEW
+            counts.append(len(statements))
+            assert statements[0] == "INSERT", "the unique key, not a SELECT before, finds a known sequence"
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert counts[0] == counts[1] == counts[2] <= 6  # rows, values, audit lock + head (+ clock), audit rows
+    assert outcomes == [Recorded.DUPLICATE, Recorded.NEW]
+    assert [r.sequence for r in demo_line.recorded("SCR01-SPINDLE")] == [40, *range(41, 63)]
+
+
+def test_a_spool_replayed_after_a_crash_between_commit_and_delete_gives_one_row_each(demo_line, tmp_path):
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    spool = Spool(tmp_path / "spool.sqlite3")
+    for seq in (70, 71, 72):
+        spool.put(a_block(equipment_id, seq))
+    record_result(demo_line.factory, a_block(equipment_id, 70), edge_id="e", spooled=True)  # committed, not deleted
+    sink = ResultSink(demo_line.factory, spool, "e")
+    try:
+        assert sink.replay() == 3
+        assert spool.count() == 0
+        assert sink.counts[Recorded.DUPLICATE] == 1 and sink.counts[Recorded.NEW] == 2
+    finally:
+        spool.close()
+    recorded = demo_line.recorded("SCR01-SPINDLE")
+    assert [(r.sequence, r.spooled) for r in recorded] == [(70, True), (71, True), (72, True)]
+    with demo_line.factory() as session:
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "RESULT_RECORDED")) == 3
