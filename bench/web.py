@@ -11,6 +11,8 @@ status rewritten every 0.5 s, a shift's worth of PackML history in the database)
 - saturated: `wrk` (Debian package) keeps every connection busy; latency under full load, throughput.
 - stream: each client holds the Server-Sent Events stream; time to the first event, and delay from the
   edge's database commit to the event arriving (the dashboard's "live within 1 s").
+- quality: the quality workspace's batch list and batch review page (bench/web_quality.py: a list of 50
+  batches, one of `--batch-units` units under review), paced and saturated, signed in as the quality engineer.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from the repo
 from bench.web_clients import Samples, StreamResult, paced_client, sse_client
+from bench.web_quality import prepare_quality_data, quality_pages
 from mes.db import create_db_engine, session_factory, unit_of_work
 from mes.edge.status_store import record_status
 from mes.migrate import upgrade
@@ -59,15 +62,16 @@ def main() -> None:
         raise SystemExit("wrk is missing: run scripts/install-system-deps.sh (as root)")
     with tempfile.TemporaryDirectory() as tmp:
         database_url = _prepare_database(Path(tmp))
+        prepare_quality_data(database_url, args.batch_units)
         port = _free_port()
         server = _start_web(Path(tmp), database_url, port, args.clients)
         stop = threading.Event()
         writer = threading.Thread(target=_play_edge, args=(database_url, stop), name="bench-edge")
         try:
             _wait_for_port(port, server)
-            cookie = _session_cookie(port)
+            cookie, quality_cookie = _session_cookie(port), _session_cookie(port, "quality")
             writer.start()
-            figures = _run_scenarios(port, cookie, args)
+            figures = _run_scenarios(port, cookie, args) + _quality_scenarios(port, quality_cookie, args)
         finally:
             stop.set()
             if writer.is_alive():
@@ -87,6 +91,17 @@ def _run_scenarios(port: int, cookie: str, args: argparse.Namespace) -> list[dic
     for name, path in (("page", "/lines/L1"), ("status.json", "/lines/L1/status.json")):
         figures += _wrk(port, path, cookie, args.clients, args.seconds, name)
     figures += asyncio.run(_streams(port, cookie, args.clients, args.seconds))
+    return figures
+
+
+def _quality_scenarios(port: int, cookie: str, args: argparse.Namespace) -> list[dict[str, object]]:
+    figures: list[dict[str, object]] = []
+    pages = quality_pages(args.batch_units)
+    for name, path in pages:
+        samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
+        figures += _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+    for name, path in pages:
+        figures += _wrk(port, path, cookie, args.clients, args.seconds, name)
     return figures
 
 
@@ -175,14 +190,14 @@ def _start_web(tmp: Path, database_url: str, port: int, clients: int) -> subproc
                             env=env, stdout=subprocess.DEVNULL, start_new_session=True)
 
 
-def _session_cookie(port: int) -> str:
+def _session_cookie(port: int, username: str = "operator") -> str:
     """Sign in through the form (CSRF token and all) and return the Cookie header value."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     base = f"http://127.0.0.1:{port}"
     page = opener.open(f"{base}/login", timeout=5).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"username": "operator", "password": "bench", "csrf_token": token}).encode()
+    form = urllib.parse.urlencode({"username": username, "password": "bench", "csrf_token": token}).encode()
     if not opener.open(f"{base}/login", data=form, timeout=5).geturl().endswith("/lines/L1"):
         raise SystemExit("sign-in failed")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -223,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--clients", type=int, default=50, help="Concurrent clients per scenario.")
     parser.add_argument("--seconds", type=float, default=10.0, help="Length of each scenario.")
     parser.add_argument("--json", action="store_true", help="One JSON object per figure.")
+    parser.add_argument("--batch-units", type=int, default=200, help="Units of the batch under review.")
     return parser
 
 

@@ -20,6 +20,10 @@ from mes.production.workorders import list_work_orders
 from mes.quality.exceptions import open_exceptions
 
 STATUSES = ("planned", "released", "in_progress", "on_hold", "completed", "closed")
+# Batches whose exceptions are counted in the list: made, being made, or awaiting release. A planned or
+# floor-released order has no records yet, and a closed one was released with none open; counting
+# costs a few statements per batch, so the list skips them (the batch page always shows every one).
+COUNTED = ("in_progress", "on_hold", "completed")
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class BatchRow:
     quantity: int
     created_at: datetime
     completed_at: datetime | None
-    open_exceptions: int
+    open_exceptions: int | None  # None: not counted for this status (see COUNTED)
     quantity_released: int | None
 
 
@@ -44,7 +48,8 @@ def batch_rows(session: Session, status: str | None = None, limit: int = 50) -> 
     released = dict(session.execute(select(BatchRelease.work_order_id, BatchRelease.quantity_released)
                                     .where(BatchRelease.work_order_id.in_([wo.id for wo in orders]))).all())
     return [BatchRow(wo.number, wo.lot_number, products.get(wo.product_id, ""), wo.status, wo.quantity,
-                     wo.created_at, wo.completed_at, len(open_exceptions(session, wo)), released.get(wo.id))
+                     wo.created_at, wo.completed_at,
+                     len(open_exceptions(session, wo)) if wo.status in COUNTED else None, released.get(wo.id))
             for wo in orders]
 
 

@@ -21,6 +21,7 @@ RUSSIAN: dict[str, str] = {
     "Product": "Изделие",
     "Quantity": "Количество",
     "Open exceptions": "Открытые исключения",
+    "Counted for batches in production or awaiting release": "Считаются для партий в производстве и ожидающих выпуска",
     "Released": "Выпущено",
     "Completed": "Завершено",
     "Created": "Создано",
