@@ -98,6 +98,16 @@ def check_username(entry: SigningInput) -> None:
     raise WrongCredentials()
 
 
+def account_changed() -> None:
+    """A refused signing counted a failure (or locked the account): re-read the account next request.
+
+    web/auth.py may cache signed-in accounts for a moment; a lockout made here must end the session at once.
+    """
+    cache = current_app.extensions.get("mes.signed_in_users")
+    if cache is not None:
+        cache.forget(g.user.id)
+
+
 def signed() -> None:
     """Count a completed signing in this session (the next one asks for the password only)."""
     note_signing()

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
+from mes.compliance.errors import SignatureRefused
 from mes.domain.errors import DomainError
 from mes.production.errors import InvalidInput
 from mes.production.workorders import get_work_order
@@ -26,7 +27,7 @@ from web.api import STATUS
 from web.api.transaction import read_only, transaction
 from web.i18n import gettext as _
 from web.permissions import requires
-from web.quality_signing import actor, check_username, dialog_context, read_signing, required, signed
+from web.quality_signing import account_changed, actor, check_username, dialog_context, read_signing, required, signed
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
@@ -62,6 +63,8 @@ def _refused_page(exc: DomainError):  # type: ignore[no-untyped-def]
 def refused(page: Callable[..., str], where: str, exc: DomainError, **args: Any) -> tuple[str, int]:
     """The page again, with the refusal shown where it happened (and the form as it was typed)."""
     message = exc.message(g.get("lang", "ru"))
+    if isinstance(exc, SignatureRefused):
+        account_changed()
     return page(problem=Problem(where, message), **args), STATUS.get(exc.kind, 409)
 
 
