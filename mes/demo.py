@@ -35,8 +35,8 @@ def run_demo(settings: Settings, port: int, demo_password: str) -> int:
     env = {**os.environ, "MES_DATABASE_URL": settings.database_url, "MES_SITE_FILE": str(settings.site_file),
            "MES_PORT": str(port),
            # The simulators invent serials for the units nobody loaded: their results are recorded
-           # and flagged unknown_serial, logged at INFO here rather than a WARNING every cycle.
-           "MES_EDGE_UNAPPLIED_RESULT_LOG": os.environ.get("MES_EDGE_UNAPPLIED_RESULT_LOG", "INFO")}
+           # and flagged unknown_serial, logged at DEBUG here rather than a WARNING every cycle.
+           "MES_EDGE_UNAPPLIED_RESULT_LOG": os.environ.get("MES_EDGE_UNAPPLIED_RESULT_LOG", "DEBUG")}
     commands = [("simulators", ["simulate"])]
     commands += [(f"edge {line.code}", ["edge", "--line", line.code]) for line in site.lines()]
     commands += [("web", ["web", "--port", str(port)])]
