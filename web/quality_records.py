@@ -59,12 +59,33 @@ def batch_pdf(number: str):  # type: ignore[no-untyped-def]
 @requires(Permission.NC_OPEN)
 def ncs():  # type: ignore[no-untyped-def]
     """The newest nonconformances, open ones by default."""
+    return ncs_page()
+
+
+def ncs_page(problem: Problem | None = None) -> str:
+    """Render the NC list (also after a refused opening)."""
     status = request.args.get("status", "open")
     status = status if status in ("open", "closed", "all") else "open"
     with read_only() as s:
         rows = nonconformance.list_ncs(s, None if status == "all" else status, 200)
         serials = serials_of(s, [nc.number for nc in rows])
-    return render_template("quality/ncs.html", rows=rows, serials=serials, status=status)
+    return render_template("quality/ncs.html", rows=rows, serials=serials, status=status, problem=problem,
+                           form=request.form if problem else {})
+
+
+@bp.post("/nonconformances")
+@requires(Permission.NC_OPEN)
+def open_nc():  # type: ignore[no-untyped-def]
+    """Open an NC on a unit by hand: the unit is held until the NC is dispositioned."""
+    try:
+        serial = required("serial", _("Serial"), 40)
+        description = required("description", _("Description"), 500)
+        with transaction() as s:
+            number = nonconformance.open_nc(s, actor(), serial, description, "manual").number
+    except DomainError as exc:
+        return refused(ncs_page, "open", exc)
+    flash(_("Nonconformance opened; the unit is on hold."), "success")
+    return redirect(url_for("quality.nc", number=number), 303)
 
 
 @bp.get("/nonconformances/<number>")

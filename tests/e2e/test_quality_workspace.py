@@ -195,6 +195,19 @@ def test_a_nonconformance_is_investigated_and_dispositioned_with_a_signature(qua
     assert "on hold" not in text_of(quality.get(f"/quality/units/{serial}")).split("Operations")[0]
 
 
+def test_anyone_on_the_floor_opens_a_nonconformance_by_hand_and_the_unit_is_held(client, seeded):
+    _number, serial = completed_batch(seeded)
+    sign_in_as(client, "operator", "ru")
+    ncs = "/quality/nonconformances"
+    unknown = post(client, ncs, ncs, serial="NO-SUCH", description="scratch on the housing")
+    assert unknown.status_code == 404 and "не найден" in text_of(unknown)
+    opened = post(client, ncs, ncs, serial=serial, description="scratch on the housing")
+    assert opened.status_code == 303
+    page = text_of(client.get(opened.headers["Location"]))
+    assert "scratch on the housing" in page and "вручную" in page and "Принять решение" not in page  # no signing
+    assert "заблокировано" in text_of(client.get(f"/quality/units/{serial}")).split("Операции")[0]
+
+
 def test_holds_are_placed_and_released_on_batches_units_and_material_lots(quality, seeded):
     number, serial = completed_batch(seeded, out_of_spec=True)
     holds = "/quality/holds"

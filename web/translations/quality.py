@@ -117,6 +117,9 @@ RUSSIAN: dict[str, str] = {
     "Supplier": "Поставщик",
     # nonconformances
     "No nonconformances.": "Несоответствий нет.",
+    "Open a nonconformance": "Открыть несоответствие",
+    "Open and hold the unit": "Открыть и заблокировать изделие",
+    "Nonconformance opened; the unit is on hold.": "Несоответствие открыто; изделие заблокировано.",
     "Number": "Номер",
     "Source": "Источник",
     "Description": "Описание",
