@@ -22,7 +22,7 @@ AREAS = (
     NavLink("line.index", "Lines", Permission.LINE_VIEW),
     NavLink("terminal.index", "Terminal", Permission.UNIT_OPERATE),
     NavLink("quality.index", "Quality", Permission.BATCH_REVIEW),
-    NavLink("admin.index", "Administration", Permission.USER_MANAGE),
+    NavLink("admin.index", "Administration", Permission.MASTER_DATA_VIEW),
 )
 
 

@@ -255,8 +255,10 @@ def create_bom(session: Session, actor: AuditActor, product_gtin: str, lines: Se
     version = (session.scalar(select(func.max(Bom.version)).where(Bom.product_id == product.id)) or 0) + 1
     bom = Bom(product_id=product.id, version=version, approved=approve, created_by_id=actor.user_id)
     for position, line in enumerate(lines, start=1):
-        if line.capture not in ("none", "lot", "serial") or line.quantity <= 0:
-            raise InvalidInput(f"BOM line {position}: capture none/lot/serial and a positive quantity")
+        if not line.part_number.strip() or line.capture not in ("none", "lot", "serial") or line.quantity <= 0:
+            raise InvalidMasterData(f"BOM line {position}: a part number, a positive quantity, capture none/lot/serial",
+                                    f"строка {position} спецификации: номер компонента, положительное количество, "
+                                    "учёт none/lot/serial")
         bom.lines.append(BomLine(position=position, part_number=line.part_number, description=line.description,
                                  quantity=line.quantity, capture=line.capture, operation_seq=line.operation_seq,
                                  substitutes=",".join(line.substitutes)))

@@ -1,0 +1,147 @@
+"""Administration pages through the real forms (CSRF included): accounts, badges, qualifications, equipment,
+master data drafted by a process engineer and approved by a quality engineer with an e-signature."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from mes.models import AuditEvent, ElectronicSignature, Equipment, Qualification, RecipeVersion, Routing, User
+from tests.support.ports import free_port
+from tests.support.web import csrf_token, sign_in
+
+
+def post(client, path: str, data: dict, page: str | None = None):  # type: ignore[no-untyped-def]
+    """Submit a form of `page` (default: the path itself) with its CSRF token."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)})
+
+
+def test_an_administrator_creates_a_user_sees_the_one_time_password_once_and_assigns_a_badge(client, seeded):
+    sign_in(client, "admin")
+    page = post(client, "/admin/users", {"username": "ivanova", "display_name": "Anna Ivanova",
+                                         "role": "operator", "language": "ru"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "One-time password for ivanova" in text
+    password = re.search(r'<code class="otp">([^<]+)</code>', text).group(1)
+    assert password not in client.get("/admin/users").get_data(as_text=True)  # shown once
+    response = post(client, "/admin/users/ivanova/badge", {"badge": "0451-7788", "pin": "4321"}, "/admin/users")
+    assert response.status_code == 303
+    with seeded() as s:
+        user = s.scalars(select(User).filter_by(username="ivanova")).one()
+        assert user.must_change_password and user.badge_hash and "0451" not in user.badge_hash
+        actions = [e.action for e in s.scalars(select(AuditEvent).filter_by(entity="app_user", entity_id=str(user.id)))]
+    assert actions == ["CREATE", "BADGE_ASSIGN"]
+    fresh = client.application.test_client()
+    assert sign_in(fresh, "ivanova", password).status_code in (302, 303)  # the one-time password works
+
+
+def test_a_refused_form_says_why_in_russian_and_changes_nothing(client, seeded):
+    sign_in(client, "admin")
+    client.get("/admin/users?lang=ru")
+    response = post(client, "/admin/users", {"username": "operator", "display_name": "Someone", "role": "operator",
+                                             "language": "ru"})
+    assert response.status_code == 422 and "пользователь operator уже есть" in response.get_data(as_text=True)
+    response = post(client, "/admin/users/operator/badge", {"badge": "77", "pin": "12"}, "/admin/users")
+    assert response.status_code == 422 and "PIN должен содержать" in response.get_data(as_text=True)
+    with seeded() as s:
+        assert s.scalars(select(User).filter_by(username="operator")).one().badge_hash is None
+
+
+def test_qualifications_are_granted_and_an_expired_one_is_marked(client, seeded):
+    sign_in(client, "quality")
+    response = post(client, "/admin/qualifications", {"username": "operator", "code": "screwing",
+                                                      "valid_until": "2020-01-31"})
+    assert response.status_code == 303
+    assert "expired" in client.get("/admin/qualifications").get_data(as_text=True)
+    bad = post(client, "/admin/qualifications", {"username": "operator", "code": "screwing", "valid_until": "31.01"})
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+    with seeded() as s:
+        assert s.scalars(select(Qualification)).one().valid_until.isoformat() == "2020-01-31"
+
+
+def test_equipment_dates_change_with_a_reason_and_the_connection_test_reports_a_silent_machine(client, seeded):
+    sign_in(client, "admin")
+    endpoint = f"127.0.0.1:{free_port()}"
+    response = post(client, "/admin/equipment/SCR01-SPINDLE", {
+        "endpoint": endpoint, "calibration_due": "2027-03-01", "maintenance_due": "", "reason": "recalibrated"})
+    assert response.status_code == 303
+    page = post(client, "/admin/equipment/SCR01-SPINDLE/test", {"tag": "", "timeout": "1"},
+                "/admin/equipment/SCR01-SPINDLE")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Not reachable" in text and endpoint in text
+    with seeded() as s:
+        assert s.scalars(select(Equipment).filter_by(code="SCR01-SPINDLE")).one().calibration_due.isoformat() == \
+            "2027-03-01"
+
+
+def test_a_recipe_drafted_by_a_process_engineer_is_approved_by_a_quality_engineer(app, seeded):
+    process, quality = app.test_client(), app.test_client()
+    sign_in(process, "process")
+    assert post(process, "/admin/recipes", {"code": "RCP-SCR", "name": "Screwing", "equipment_kind": "screwdriving",
+                                            "product_gtin": ""}).status_code == 303
+    assert post(process, "/admin/recipes/RCP-SCR/versions", {"note": "first"},
+                "/admin/recipes/RCP-SCR").status_code == 303
+    form = {"name": ["target_torque", "program", ""], "value": ["2.0", "3", ""], "unit": ["N·m", "", ""],
+            "min": ["1.5", "", ""], "max": ["2.5", "", ""], "note": "first issue"}
+    out_of_range = {**form, "value": ["9", "3", ""]}
+    refused = post(process, "/admin/recipes/RCP-SCR/1/parameters", out_of_range, "/admin/recipes/RCP-SCR/1")
+    assert refused.status_code == 422 and "outside 1.5..2.5" in refused.get_data(as_text=True)
+    assert post(process, "/admin/recipes/RCP-SCR/1/parameters", form, "/admin/recipes/RCP-SCR/1").status_code == 303
+    own = post(process, "/admin/recipes/RCP-SCR/1/approve", {"username": "process", "password": "demo"},
+               "/admin/recipes/RCP-SCR/1")
+    assert own.status_code == 409 and "second person must sign" in own.get_data(as_text=True)
+
+    sign_in(quality, "quality")
+    page = quality.get("/admin/recipes/RCP-SCR/1").get_data(as_text=True)
+    assert "Electronic signature" in page and 'name="username"' in page  # first signing of the session
+    wrong = post(quality, "/admin/recipes/RCP-SCR/1/approve", {"username": "quality", "password": "nope"},
+                 "/admin/recipes/RCP-SCR/1")
+    assert wrong.status_code == 409 and "Wrong user name or password" in wrong.get_data(as_text=True)
+    ok = post(quality, "/admin/recipes/RCP-SCR/1/approve", {"username": "quality", "password": "demo",
+                                                             "reason": "validated"}, "/admin/recipes/RCP-SCR/1")
+    assert ok.status_code == 303
+    shown = quality.get("/admin/recipes/RCP-SCR/1").get_data(as_text=True)
+    assert "Approved" in shown and "valid" in shown and "INVALID" not in shown
+    with seeded() as s:
+        version = s.scalars(select(RecipeVersion)).one()
+        assert version.status == "approved"
+        assert s.get_one(ElectronicSignature, version.signature_id).signer_username == "quality"
+
+
+def test_a_routing_version_is_drafted_edited_and_approved_through_the_pages(app, seeded):
+    process, quality = app.test_client(), app.test_client()
+    sign_in(quality, "quality")
+    assert post(quality, "/admin/routings/R-PM100/1/approve", {"username": "quality", "password": "demo"},
+                "/admin/routings/R-PM100/1").status_code == 303
+    sign_in(process, "process")
+    assert post(process, "/admin/routings/R-PM100/versions", {}, "/admin/routings/R-PM100/1").status_code == 303
+    response = post(process, "/admin/routings/R-PM100/2/operations/10", {
+        "name": "Screw the housing", "station_type": "screwdriving", "required_qualification": "screwing",
+        "recipe": ""}, "/admin/routings/R-PM100/2")
+    assert response.status_code == 303
+    bad = post(process, "/admin/routings/R-PM100/2/operations/10", {"name": "X", "station_type": "Screw Driving"},
+               "/admin/routings/R-PM100/2")
+    assert bad.status_code == 422 and "station type" in bad.get_data(as_text=True)
+    assert post(quality, "/admin/routings/R-PM100/2/approve", {"password": "demo"},
+                "/admin/routings/R-PM100/2").status_code == 303  # second signing: the password only
+    with seeded() as s:
+        v2 = s.scalars(select(Routing).filter_by(code="R-PM100", version=2)).one()
+        assert v2.approved and v2.signature_id is not None
+
+
+def test_each_role_sees_only_its_administration_areas(app, seeded):
+    for username, visible, hidden in (("admin", ["Users", "Equipment", "Recipes"], []),
+                                      ("process", ["Equipment", "Recipes", "Routings"], ["Users"]),
+                                      ("quality", ["Qualifications", "Recipes"], ["Users", "Equipment"])):
+        client = app.test_client()
+        sign_in(client, username)
+        page = client.get("/admin/").get_data(as_text=True)
+        assert ">Administration</a>" in page  # the top bar's area link
+        for label in visible:
+            assert f"<strong>{label}</strong>" in page, (username, label)
+        for label in hidden:
+            assert f"<strong>{label}</strong>" not in page, (username, label)
+    operator = app.test_client()
+    sign_in(operator, "operator")
+    assert operator.get("/admin/").status_code == 403
