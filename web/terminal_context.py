@@ -18,6 +18,7 @@ from mes.models import (
     Equipment,
     EquipmentStatus,
     InstructionDocument,
+    MachineResult,
     OperationRecord,
     Product,
     RoutingOperation,
@@ -29,11 +30,6 @@ from mes.models import (
 from mes.production.downtime import STOPPED_GROUPS
 from mes.production.measurements import plan_of
 from mes.production.terminals import documents_of, instruction_of
-
-# Live values worth showing an operator: the machine's last result, not its handshake registers.
-HIDDEN_VALUES = {"state", "unit_mode", "cntrl_cmd", "result_seq", "result_ready", "result_ack", "interlock_seq",
-                 "interlock_request", "interlock_serial", "interlock_answer", "interlock_reason",
-                 "interlock_answer_seq", "cycle_enable", "load_serial"}
 
 
 @dataclass(frozen=True)
@@ -174,6 +170,7 @@ class MachineView:
     updated_at: datetime | None
     last_error: str | None
     values: list[tuple[str, Any, str]]
+    last_result: MachineResult | None = None
 
 
 def machine_view(session: Session, station: Station) -> MachineView | None:
@@ -184,9 +181,9 @@ def machine_view(session: Session, station: Station) -> MachineView | None:
         return None
     status = session.get(EquipmentStatus, equipment.id)
     values: dict[str, Any] = dict(status.values or {}) if status else {}
-    units = {tag.get("name"): tag.get("unit", "") for tag in equipment.tag_map or []}
-    shown = [(name.removeprefix("result_"), value, units.get(name, "")) for name, value in sorted(values.items())
-             if name.startswith("result_") and name not in HIDDEN_VALUES and name != "result_serial"]
+    last = _last_result(session, equipment.id)
+    shown = [(v.name.removeprefix("result_"), v.value if v.value is not None else v.text, v.unit)
+             for v in (last.values if last else [])]
     connected = bool(status and status.connected)
     packml = status.packml_state if status else None
     group = state_group(packml) if connected else "offline"
@@ -196,7 +193,13 @@ def machine_view(session: Session, station: Station) -> MachineView | None:
                        good_count=values.get("good_count"), bad_count=values.get("bad_count"),
                        last_serial=values.get("result_serial") or None,
                        updated_at=status.updated_at if status else None,
-                       last_error=status.last_error if status else None, values=shown)
+                       last_error=status.last_error if status else None, values=shown, last_result=last)
+
+
+def _last_result(session: Session, equipment_id: int) -> MachineResult | None:
+    """The machine's latest result (its measured values are what the operator watches)."""
+    return session.scalars(select(MachineResult).where(MachineResult.equipment_id == equipment_id)
+                           .order_by(MachineResult.id.desc()).limit(1)).first()
 
 
 def open_stop(session: Session, station: Station) -> DowntimeEvent | None:

@@ -14,6 +14,8 @@ from mes.models import (
     Equipment,
     EquipmentStatus,
     InstructionDocument,
+    MachineResult,
+    MachineResultValue,
     Nonconformance,
     OperationRecord,
     Override,
@@ -269,12 +271,17 @@ def test_a_machine_result_arriving_is_announced_once_on_the_screen(client, plant
 
 
 def stopped(plant, code="SCR01-SPINDLE", state=2):  # type: ignore[no-untyped-def]
-    """The edge saw the machine stop (PackML 2 = Stopped)."""
+    """The edge saw the machine in `state` (PackML 2 = Stopped, 6 = Execute) after a result with a torque."""
     with unit_of_work(plant) as s:
         equipment = s.scalars(select(Equipment).where(Equipment.code == code)).one()
+        if s.scalars(select(MachineResult)).first() is None:
+            result = MachineResult(equipment_id=equipment.id, sequence=1, serial="MT1", passed=True, status_code=1,
+                                   cycle_time_s=4.2, received_at=utcnow(), recorded_at=utcnow(), edge_id="test")
+            result.values.append(MachineResultValue(name="result_torque", value=2.01, unit="N·m"))
+            s.add(result)
         s.merge(EquipmentStatus(equipment_id=equipment.id, connected=True, packml_state=state,
                                 values={"state": state, "alarm_code": 7, "good_count": 5, "bad_count": 1,
-                                        "result_torque": 2.01, "result_serial": "MT1"},
+                                        "result_serial": "MT1"},
                                 updated_at=utcnow(), last_good_at=utcnow(), consecutive_failures=0))
 
 
@@ -282,7 +289,8 @@ def test_the_live_panel_shows_the_machine_and_asks_for_a_reason_when_it_stops(cl
     token = operator_at(client, "SCR01")
     stopped(plant, state=6)
     panel = client.get("/terminal/panel").get_data(as_text=True)
-    assert 'data-needs-reason="0"' in panel and "работа" in panel and "torque" in panel and "2.01" in panel
+    assert 'data-needs-reason="0"' in panel and "работа" in panel
+    assert "Последний результат: MT1" in panel and "torque" in panel and "2.01 N·m" in panel
     stopped(plant, state=2)
     panel = client.get("/terminal/panel").get_data(as_text=True)
     assert 'data-needs-reason="1"' in panel and "остановлено" in panel

@@ -13,7 +13,9 @@ RUSSIAN: dict[str, str] = {
     "Scan the serial label of the unit in front of you. Its operation at this station starts and its instruction "
     "appears here.": "Отсканируйте этикетку с серийным номером изделия. Операция на этой станции начнётся, "
                      "и здесь появится её инструкция.",
-    "Product": "Продукт",
+    "Model": "Модель",
+    "Last result": "Последний результат",
+    "Cycle time": "Время цикла",
     "Work order": "Заказ",
     "lot": "партия",
     "Step": "Шаг",

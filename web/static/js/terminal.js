@@ -12,6 +12,7 @@
   const PANEL_MS = 1000;
   const BURST_GAP_MS = 50; // a scanner types faster than any person
   let audio = null;
+  let queue = Promise.resolve();
 
   function editable(el) {
     return el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
@@ -87,9 +88,7 @@
     feedback();
   }
 
-  async function post(form, submitter) {
-    const data = new FormData(form);
-    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+  async function post(form, data) {
     root.setAttribute("aria-busy", "true");
     try {
       const response = await fetch(form.action, {
@@ -97,7 +96,6 @@
       if (gone(response)) return;
       if (response.status === 400) { window.location.reload(); return; } // the form expired: a fresh page
       work.innerHTML = await response.text();
-      if (form === scanForm) scan.value = "";
       if (form.closest("#downtime-form")) form.reset();
       feedback();
       focusNext();
@@ -113,7 +111,11 @@
     const form = event.target;
     if (!form.hasAttribute("data-partial")) return;
     event.preventDefault();
-    post(form, event.submitter);
+    // Read the form now and clear the scan field at once: the next scan may arrive before the answer.
+    const data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+    if (form === scanForm) scan.value = "";
+    queue = queue.then(function () { return post(form, data); }); // one action at a time, in scan order
   });
 
   // Keyboard-wedge scanner: keys typed while the focus is not in a text field go to the scan field;
