@@ -22,6 +22,8 @@ log = logging.getLogger("mes.demo")
 
 PR_SET_PDEATHSIG = 1
 STOP_GRACE_S = 5.0
+SPINDLE = "SCR01-SPINDLE"
+SPINDLE_PROGRAM = ("target_torque=2.0", "torque_tolerance=0.1", "angle_min=100", "angle_max=700")
 
 
 def run_demo(settings: Settings, port: int, demo_password: str) -> int:
@@ -31,6 +33,7 @@ def run_demo(settings: Settings, port: int, demo_password: str) -> int:
     upgrade(engine)
     with unit_of_work(session_factory(engine)) as session:
         seed_site(session, site, os.environ.get("MES_DEMO_PASSWORD", demo_password))
+    _demo_production(engine)
     engine.dispose()
     env = {**os.environ, "MES_DATABASE_URL": settings.database_url, "MES_SITE_FILE": str(settings.site_file),
            "MES_PORT": str(port),
@@ -55,6 +58,7 @@ def run_demo(settings: Settings, port: int, demo_password: str) -> int:
             if name == "simulators":
                 # The edge would only log refused connections until the simulated PLCs listen.
                 _wait_for_port("127.0.0.1", settings.simulator_control_port, children, lambda: stopping)
+                _download_spindle_program(settings)
         if _wait_for_port(settings.host, port, children, lambda: stopping):
             _announce(settings.host, port, site)
         while not stopping:
@@ -66,6 +70,36 @@ def run_demo(settings: Settings, port: int, demo_password: str) -> int:
         return 0
     finally:
         _stop_all(children)
+
+
+def _demo_production(engine) -> None:  # type: ignore[no-untyped-def]
+    """The PM-100's plans, approved routing, BOMs and lots (`mes production demo-data`), so the terminal
+    can run a demo unit through the line; idempotent, and skipped for a site without the demo products."""
+    from mes.compliance.audit import AuditActor
+    from mes.production.demo_data import install_demo_production
+
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            install_demo_production(session, AuditActor.system("demo"))
+    except Exception as exc:  # another site file: the demo still runs, without production data
+        log.warning("demo production data not installed: %s", exc)
+
+
+def _download_spindle_program(settings: Settings) -> None:
+    """Download the PM-100 screwing program to the simulated spindle, as a process engineer would: its
+    default program (1.2 N·m) would fail every PM-100 against the plan (1.8-2.2 N·m, 20-720°)."""
+    import asyncio
+
+    from mes.edge.commands import download_to_equipment
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        asyncio.run(download_to_equipment(session_factory(engine), SPINDLE, SPINDLE_PROGRAM))
+        log.info("demo: PM-100 screwing program downloaded to %s", SPINDLE)
+    except Exception as exc:
+        log.warning("demo: PM-100 screwing program not downloaded to %s: %s", SPINDLE, exc)
+    finally:
+        engine.dispose()
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
