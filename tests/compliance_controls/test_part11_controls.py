@@ -31,6 +31,11 @@ ROUTING = "tests/unit/production/test_routing_rules.py"
 API_SCENARIO = "tests/e2e/api/test_production_scenario.py"
 MIGRATIONS = "tests/integration/database/test_migrations.py"
 HERE = "tests/compliance_controls/test_part11_controls.py"
+OVERRIDES_API = "tests/e2e/api/test_overrides_and_history_api.py"
+AUDIT_SEARCH = "tests/integration/compliance/test_audit_search.py"
+BADGES = "tests/e2e/test_badge_keys.py"
+NC_TWO_PERSON = "tests/integration/quality/test_nc_two_person_rule.py"
+RELEASE_RULES = "tests/integration/quality/test_nc_and_release_rules.py"
 
 CONTROLS: dict[str, list[str]] = {
     "11.10(a) validation": [
@@ -41,6 +46,7 @@ CONTROLS: dict[str, list[str]] = {
     "11.10(b) accurate and complete copies": [
         f"{AUDIT_CLI}::test_show_prints_a_records_history_oldest_first",
         f"{SIG_RULES}::test_the_manifestation_shows_printed_name_meaning_local_and_utc_time",
+        f"{OVERRIDES_API}::test_a_records_history_shows_who_when_where_what_why_and_its_signatures",
     ],
     "11.10(c) protection of records": [
         f"{APPEND}::test_raw_sql_that_changes_or_removes_an_entry_is_refused",
@@ -61,6 +67,10 @@ CONTROLS: dict[str, list[str]] = {
         f"{VERIFY}::test_a_deleted_entry_is_named_as_missing",
         f"{SIGN_IN_AUDIT}::test_a_sign_in_is_recorded_with_the_users_printed_name_and_terminal",
         f"{SIGS}::test_signing_writes_a_sign_entry_in_the_audit_trail_with_the_signature_id",
+        f"{OVERRIDES_API}::test_a_records_history_shows_who_when_where_what_why_and_its_signatures",
+        f"{OVERRIDES_API}::test_the_audit_search_filters_and_pages",
+        f"{AUDIT_SEARCH}::test_newest_first_with_every_filter_combined",
+        f"{AUDIT_SEARCH}::test_pages_follow_on_without_gaps_or_repeats",
     ],
     "11.10(f) operational checks (sequence of steps)": [
         f"{EXECUTION}::test_an_operation_out_of_sequence_is_refused_with_the_expected_one_named",
@@ -72,11 +82,14 @@ CONTROLS: dict[str, list[str]] = {
         f"{SIGS}::test_a_role_without_the_permission_cannot_sign_for_it",
         f"{GATING}::test_an_operator_cannot_grant_an_override",
         "tests/unit/security/test_permissions.py::test_an_operator_cannot_release_a_batch_or_disposition_an_nc",
+        f"{OVERRIDES_API}::test_a_lead_signs_at_the_operators_terminal_with_user_name_and_password",
+        f"{OVERRIDES_API}::test_a_bad_override_is_refused_before_anything_is_signed",
     ],
     "11.10(h) device checks": [
         f"{SIGN_IN_AUDIT}::test_a_sign_in_is_recorded_with_the_users_printed_name_and_terminal",
         f"{API_SCENARIO}::test_the_scenario_leaves_an_intact_audit_chain_naming_the_token_user_and_terminal",
         f"{WORK_ORDERS}::test_equipment_past_its_calibration_due_date_blocks_the_operation",
+        f"{OVERRIDES_API}::test_a_records_history_shows_who_when_where_what_why_and_its_signatures",
     ],
     "11.10(i) education, training, experience": [
         f"{GATING}::test_an_operator_without_the_required_qualification_is_refused",
@@ -117,12 +130,20 @@ CONTROLS: dict[str, list[str]] = {
         f"{SIGS}::test_repeated_signing_failures_lock_the_account_and_alert_administrators",
         f"{SIGN_IN}::test_five_wrong_passwords_lock_the_account_even_for_the_right_password",
         f"{ACCOUNTS}::test_administrators_see_the_lockout_alert_and_acknowledge_it",
+        f"{BADGES}::test_the_stored_badge_is_an_hmac_with_the_site_key_not_a_plain_hash",
+        f"{BADGES}::test_a_badge_stored_before_keys_is_refused_with_a_clear_message_until_reassigned",
+        f"{BADGES}::test_badges_of_another_key_are_listed_for_reassignment",
+        f"{BADGES}::test_a_database_with_no_file_beside_it_needs_mes_badge_key",
     ],
     "Annex 11 §9 reason for changes; §12 two-person and authorised release": [
         f"{CHANGES}::test_an_update_logs_one_entry_per_changed_column_with_old_new_and_reason",
         f"{SIG_RULES}::test_the_same_person_cannot_author_and_approve",
         f"{GATING}::test_a_line_lead_override_with_signature_and_reason_lets_one_start_through",
         f"{ACCOUNTS}::test_mes_user_unlock_and_reset_password_are_audited_with_their_reason",
+        f"{OVERRIDES_API}::test_a_refused_start_goes_through_after_a_leads_override_and_is_an_exception_in_review",
+        f"{NC_TWO_PERSON}::test_whoever_opened_an_nc_by_hand_cannot_disposition_it_and_a_colleague_can",
+        f"{NC_TWO_PERSON}::test_the_site_can_extend_the_rule_to_every_source",
+        f"{RELEASE_RULES}::test_the_creator_of_a_work_order_cannot_release_it",
     ],
 }
 
@@ -150,3 +171,5 @@ def test_the_written_policies_for_signers_and_administrators_are_in_the_docs():
     users = (ROOT / "docs" / "users-and-roles.md").read_text()
     assert "legally binding" in signatures and "§11.100" in signatures  # accountability of signers
     assert "one-time password" in users and "mes user revoke-badge" in users
+    # the settings that shape a control are documented where the people who set them read
+    assert "MES_NC_TWO_PERSON_SOURCES" in signatures and "MES_BADGE_KEY" in users
