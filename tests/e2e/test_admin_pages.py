@@ -88,6 +88,7 @@ def test_a_recipe_drafted_by_a_process_engineer_is_approved_by_a_quality_enginee
     refused = post(process, "/admin/recipes/RCP-SCR/1/parameters", out_of_range, "/admin/recipes/RCP-SCR/1")
     assert refused.status_code == 422 and "outside 1.5..2.5" in refused.get_data(as_text=True)
     assert post(process, "/admin/recipes/RCP-SCR/1/parameters", form, "/admin/recipes/RCP-SCR/1").status_code == 303
+    assert "another person approves it" in process.get("/admin/recipes/RCP-SCR/1").get_data(as_text=True)
     own = post(process, "/admin/recipes/RCP-SCR/1/approve", {"username": "process", "password": "demo"},
                "/admin/recipes/RCP-SCR/1")
     assert own.status_code == 409 and "second person must sign" in own.get_data(as_text=True)

@@ -163,6 +163,8 @@ RUSSIAN: dict[str, str] = {
     "Recipe {code} created.": "Рецепт {code} создан.",
     "Parameters of version {version} saved.": "Параметры версии {version} сохранены.",
     # E-signature form
+    "You drafted this version: another person approves it (two-person rule).":
+        "Вы автор этой версии: утверждает другой человек (правило двух лиц).",
     "Sign and approve": "Подписать и утвердить",
     "Reason": "Причина",
 }
