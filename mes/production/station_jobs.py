@@ -130,7 +130,8 @@ def finish_jobs_of(session: Session, actor: AuditActor, unit: Unit, station_id: 
     """A machine result for the unit arrived at this station: its active jobs there are done (or failed)."""
     query = select(StationJob).where(StationJob.unit_id == unit.id, StationJob.station_id == station_id,
                                      StationJob.status.in_(ACTIVE_STATUSES))
-    jobs = list(session.scalars(query))
+    # Locked: the edge's fault watch may be ending the same job at this moment; one of the two wins.
+    jobs = list(session.scalars(query.with_for_update().execution_options(populate_existing=True)))
     for job in jobs:
         old = job.status
         job.machine_result_id, job.finished_at = machine_result_id, utcnow()

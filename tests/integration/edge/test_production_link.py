@@ -14,6 +14,7 @@ from mes.edge.spool import Spool
 from mes.models import AuditEvent, MachineResult
 from mes.production.execution import complete_operation, start_operation
 from mes.production.machine_results import NOT_AT_STEP, UNKNOWN_SERIAL, ResultApplier
+from mes.production.quality import rework_unit
 from tests.integration.edge.conftest import running_edge, unacked, wait_for
 from tests.integration.edge.production_support import (
     SPINDLE_RECIPE,
@@ -119,6 +120,26 @@ async def test_a_failing_machine_result_fails_the_operation_opens_an_nc_and_hold
     held = unit(demo_line.factory, serial)
     assert held.on_hold and held.next_seq == 10 and held.open_seq is None
     assert job(demo_line.factory, job_id).reason == "operation 10: fail"
+
+
+async def test_after_rework_the_retest_through_the_machine_passes_and_counts_as_a_retest(demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    first = load(demo_line.factory, "SCR01", serial)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        spindle(fleet)
+        fleet.machines[CODE].inject("out_of_spec")
+        await wait_for(lambda: job(demo_line.factory, first).status == "done")
+        fleet.machines[CODE].clear_faults()
+        with unit_of_work(demo_line.factory) as s:
+            rework_unit(s, ACTOR, serial, "screws re-seated")
+        with unit_of_work(demo_line.factory) as s:
+            start_operation(s, ACTOR, serial, 10, "SCR01")
+        again = load(demo_line.factory, "SCR01", serial)
+        await wait_for(lambda: job(demo_line.factory, again).status == "done")
+    assert [(r.seq, r.result, r.retest_count) for r in records(demo_line.factory, serial)] == [
+        (10, "fail", 0), (10, "pass", 1)]
+    assert unit(demo_line.factory, serial).next_seq == 20 and len(machine_results(demo_line.factory, serial)) == 2
 
 
 async def test_results_for_unknown_serials_or_units_not_at_this_step_are_recorded_and_flagged(
