@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mes.db import unit_of_work
-from mes.models import AuditEvent, BatchRelease, MaterialLot, User, WorkOrder
+from mes.models import AuditEvent, BatchRelease, MaterialLot, Nonconformance, User, WorkOrder
 from mes.production.demo_data import PM100
 from mes.production.execution import complete_operation, start_operation
 from mes.production.measurements import MeasurementInput
@@ -267,3 +267,21 @@ def test_dhr_and_batch_record_download_as_pdf_and_the_export_is_audited(quality,
     with seeded() as s:
         exports = {(e.entity, e.entity_id) for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "EXPORT"))}
     assert exports == {("unit", serial), ("work_order", number)}
+
+
+def test_every_form_field_of_the_workspace_has_a_label(quality, seeded):
+    number, serial = completed_batch(seeded, out_of_spec=True)
+    with seeded() as s:
+        nc = s.scalars(select(Nonconformance.number)).one()
+    post(quality, "/quality/holds", "/quality/holds", entity="work_order", key=number, reason="check")
+    pages = ("/quality/", f"/quality/batches/{number}", f"/quality/units/{serial}", "/quality/nonconformances",
+             f"/quality/nonconformances/{nc}", "/quality/holds", "/quality/audit", "/quality/genealogy")
+    for path in pages:
+        html = quality.get(path).get_data(as_text=True)
+        labelled = set(re.findall(r'<label for="([^"]+)"', html))
+        fields = re.findall(r"<(?:input|select|textarea)\b([^>]*)>", html)
+        for attributes in fields:
+            if 'type="hidden"' in attributes:
+                continue
+            field_id = re.search(r'id="([^"]+)"', attributes)
+            assert field_id and field_id.group(1) in labelled, (path, attributes)
