@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -43,22 +44,40 @@ def record_status(factory: sessionmaker[Session], equipment_id: int, *, connecte
                   values: dict[str, Any] | None = None, error: str | None = None,
                   consecutive_failures: int = 0) -> None:
     """Store what the edge saw of a machine; a PackML state change also goes to the history."""
+    record_statuses(factory, [(equipment_id, {"connected": connected, "values": values, "error": error,
+                                              "consecutive_failures": consecutive_failures})])
+
+
+def record_statuses(factory: sessionmaker[Session], statuses: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """record_status for several machines (or several looks at one, each with its `at`) in one transaction."""
     now = utcnow()
     with unit_of_work(factory) as session:
-        status = session.get(EquipmentStatus, equipment_id, with_for_update=True)
-        if status is None:
-            status = EquipmentStatus(equipment_id=equipment_id, values={}, consecutive_failures=0)
-            session.add(status)
-        status.connected = connected
-        status.updated_at = now
-        status.consecutive_failures = consecutive_failures
-        status.last_error = error[:500] if error else None
-        if values is None:
-            return
-        status.last_good_at = now
-        status.values = {**(status.values or {}), **values}
-        state = values.get("state")
-        if state is not None and state != status.packml_state:
-            session.add(StateChange(equipment_id=equipment_id, at=now, from_state=status.packml_state,
-                                    to_state=state))
-            status.packml_state = state
+        ids = {equipment_id for equipment_id, _ in statuses}
+        rows = {row.equipment_id: row for row in session.scalars(
+            select(EquipmentStatus).where(EquipmentStatus.equipment_id.in_(ids)).with_for_update())}
+        for equipment_id, status in statuses:
+            row = rows.get(equipment_id)
+            if row is None:
+                row = rows[equipment_id] = EquipmentStatus(equipment_id=equipment_id, values={},
+                                                           consecutive_failures=0)
+                session.add(row)
+            _apply(session, row, now, **status)
+
+
+def _apply(session: Session, status: EquipmentStatus, now: datetime, *, connected: bool,
+           values: dict[str, Any] | None = None, error: str | None = None, consecutive_failures: int = 0,
+           at: datetime | None = None) -> None:
+    now = at or now  # when the edge saw it, if it says so: a write that waited keeps the true time
+    status.connected = connected
+    status.updated_at = now
+    status.consecutive_failures = consecutive_failures
+    status.last_error = error[:500] if error else None
+    if values is None:
+        return
+    status.last_good_at = now
+    status.values = {**(status.values or {}), **values}
+    state = values.get("state")
+    if state is not None and state != status.packml_state:
+        session.add(StateChange(equipment_id=status.equipment_id, at=now, from_state=status.packml_state,
+                                to_state=state))
+        status.packml_state = state
