@@ -333,3 +333,12 @@ def _register_account_commands() -> None:
 
 
 _register_account_commands()
+
+
+def _register_recipe_commands() -> None:
+    from recipes.cli import recipe
+
+    main.add_command(recipe)
+
+
+_register_recipe_commands()
