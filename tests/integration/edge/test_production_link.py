@@ -3,6 +3,9 @@ exactly once (also across an edge restart between commit and ack), failures as N
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+
 from sqlalchemy import func, select
 
 from equipment_adapters import create_adapter
@@ -215,3 +218,30 @@ async def test_a_label_scan_back_mismatch_at_the_laser_opens_a_label_nc(demo_lin
     assert set(sources) == {"out_of_spec", "label_scan"}  # the failed operation, and what the verifier read
     assert f"21{serial}" in sources["label_scan"].description and "read" in sources["label_scan"].description
     assert records(demo_line.factory, serial)[-1].result == "fail" and unit(demo_line.factory, serial).on_hold
+
+
+async def test_a_job_for_a_machine_that_cannot_be_reached_fails_with_the_reason(demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    job_id = load(demo_line.factory, "SCR01", serial)
+    settings = dataclasses.replace(edge_settings, job_send_timeout_s=0.5)
+    async with running_edge(demo_line.factory, settings, production=True):  # no simulator: nothing listens
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "failed")
+    failed = job(demo_line.factory, job_id)
+    assert failed.reason == "machine SCR01-SPINDLE not reachable" and failed.sent_at is None
+    assert unit(demo_line.factory, serial).open_seq == 10  # the operation stays started: load it again
+
+
+async def test_a_serial_the_machine_has_not_taken_yet_is_never_overwritten(demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    async with demo_line.fleet(CODE, serial_source="mes", auto_start=False) as fleet:  # Idle: takes no unit
+        machine = fleet.machines[CODE].machine
+        machine.write("load_serial", "OTHER-UNIT-7")
+        job_id = load(demo_line.factory, "SCR01", serial)
+        async with running_edge(demo_line.factory, edge_settings, production=True):
+            await wait_for(lambda: job(demo_line.factory, job_id).status == "pending")
+            await asyncio.sleep(0.6)  # three polls of the job loop
+            assert machine.inputs["load_serial"] == "OTHER-UNIT-7"
+            assert job(demo_line.factory, job_id).status == "pending"
+            machine.write("load_serial", "")  # the PLC took it
+            await wait_for(lambda: job(demo_line.factory, job_id).status == "sent")
+            assert machine.inputs["load_serial"] == serial
