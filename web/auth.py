@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -18,8 +19,9 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from mes.compliance import AuditActor, record_audit
 from mes.db import unit_of_work
@@ -35,6 +37,52 @@ PUBLIC_ENDPOINTS = {"auth.login", "account.badge_login", "terminal.login", "stat
 PASSWORD_CHANGE_ENDPOINTS = {"account.change_password", "auth.logout", "static"}
 TOKEN_BLUEPRINTS = {"api"}  # authenticate each request by bearer token themselves (web/api)
 LOCKED_MESSAGE = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."
+# The idle timeout counts from the last request, recorded to this resolution (the timeout is minutes).
+LAST_SEEN_RESOLUTION_S = 5.0
+# A signed-in user's account row is re-read at most this often per process: a lockout or deactivation
+# made elsewhere (another process, the CLI) ends the session within this time.
+USER_CACHE_TTL_S = 2.0
+
+
+class SignedInUsers:
+    """Account rows of signed-in users, re-read at most every `ttl_s`: saves a query on every page request.
+
+    Each request gets its own detached User copy, so no ORM object is shared between threads.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], ttl_s: float = USER_CACHE_TTL_S) -> None:
+        self._sessions, self._ttl_s = sessions, ttl_s
+        self._rows: dict[int, tuple[float, dict[str, Any] | None]] = {}
+
+    def get(self, user_id: int) -> User | None:
+        """The account (a fresh detached copy), or None when it no longer exists."""
+        cached = self._rows.get(user_id)
+        if cached is None or time.monotonic() - cached[0] >= self._ttl_s:
+            with self._sessions() as db:
+                user = db.get(User, user_id)
+                row = None if user is None else {c.key: getattr(user, c.key) for c in _USER_COLUMNS}
+            cached = (time.monotonic(), row)
+            self._rows[user_id] = cached  # a dict item assignment: atomic under the GIL
+        if cached[1] is None:
+            return None
+        copy = User(**cached[1])
+        make_transient_to_detached(copy)
+        return copy
+
+    def forget(self, user_id: int) -> None:
+        """Re-read the account at the next request (this process changed it)."""
+        self._rows.pop(user_id, None)
+
+
+_USER_COLUMNS = tuple(sa_inspect(User).column_attrs)
+
+
+def _signed_in_users() -> SignedInUsers:
+    cache = current_app.extensions.get("mes.signed_in_users")
+    if cache is None:
+        cache = current_app.extensions.setdefault("mes.signed_in_users",
+                                                  SignedInUsers(current_app.extensions["mes.sessions"]))
+    return cache
 
 
 @bp.before_app_request
@@ -51,13 +99,14 @@ def require_login():  # type: ignore[no-untyped-def]
         flash(_("Your session has expired. Please sign in again."), "warning")
         user_id = None
     if user_id:
-        with current_app.extensions["mes.sessions"]() as db:
-            g.user = db.get(User, user_id)
+        g.user = _signed_in_users().get(user_id)
         if g.user is None or not g.user.active or g.user.locked_at is not None:
             session.clear()
             g.user = None
     if g.user is not None:
-        session["last_seen"] = time.time()
+        now = time.time()
+        if now - last_seen >= LAST_SEEN_RESOLUTION_S:  # a changed session is re-signed and sent: not every request
+            session["last_seen"] = now
         if session.get("must_change_password") and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
             return redirect(url_for("account.change_password"))
         return None

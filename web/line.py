@@ -19,9 +19,10 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from markupsafe import Markup
 
 from mes.security.permissions import Permission
-from mes.services.line_status import LineStatus, UnknownLine, list_lines
+from mes.services.line_status import LineStatus, UnknownLine
 from web.i18n import gettext as _
 from web.i18n import state_label
 from web.line_feed import LineSnapshots, StreamLimits, StreamSlots, event_stream
@@ -38,8 +39,7 @@ def _snapshots() -> LineSnapshots:
 @requires(Permission.LINE_VIEW)
 def index():  # type: ignore[no-untyped-def]
     """The first line of the site (a one-line site needs no chooser)."""
-    with current_app.extensions["mes.sessions"]() as db:
-        lines = list_lines(db)
+    lines = _snapshots().lines()
     if not lines:
         abort(404)
     return redirect(url_for("line.show", code=lines[0][0]))
@@ -49,13 +49,13 @@ def index():  # type: ignore[no-untyped-def]
 @requires(Permission.LINE_VIEW)
 def show(code: str):  # type: ignore[no-untyped-def]
     """The dashboard, rendered with the current status; the script keeps it current."""
+    snapshots = _snapshots()
     try:
-        status = _snapshots().get(code)
+        status = snapshots.get(code)
+        dashboard = snapshots.rendered(code, f"page:{g.get('lang', 'ru')}", _render_dashboard)
     except UnknownLine:
         abort(404)
-    with current_app.extensions["mes.sessions"]() as db:
-        lines = list_lines(db)
-    return render_template("line.html", line=status, lines=lines, state_label=state_label)
+    return render_template("line.html", line=status, lines=snapshots.lines(), dashboard=Markup(dashboard))
 
 
 @bp.get("/lines/<code>/status.json")
@@ -63,7 +63,8 @@ def show(code: str):  # type: ignore[no-untyped-def]
 def status_json(code: str):  # type: ignore[no-untyped-def]
     """The line's live status as JSON, for other clients (and the page when its stream is away)."""
     try:
-        return jsonify(status_document(_snapshots().get(code)))
+        text = _snapshots().rendered(code, f"json:{g.get('lang', 'ru')}", _render)
+        return Response(text, mimetype="application/json", headers={"Cache-Control": "no-store"})
     except UnknownLine:
         return jsonify(error={"code": "unknown_line", "message": _("Page not found.")}), 404
 
@@ -85,7 +86,8 @@ def events(code: str):  # type: ignore[no-untyped-def]
     # waitress offers this check when it may read ahead on the connection (see `mes web`).
     gone = request.environ.get("waitress.client_disconnected", lambda: False)
 
-    stream = event_stream(lambda: snapshots.get(code), _render, limits, gone)
+    variant = f"json:{g.get('lang', 'ru')}"  # state labels are in the viewer's language
+    stream = event_stream(lambda: snapshots.rendered(code, variant, _render), limits, gone)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     response = Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
     # The server closes the response however the stream ends (done, client gone, error): free the slot then.
@@ -114,6 +116,11 @@ def percent(value: float | None) -> str:
 def clock(value: datetime) -> str:
     """Hours and minutes in the site's time zone."""
     return value.astimezone(ZoneInfo(current_app.config["MES_TIMEZONE"])).strftime("%H:%M")
+
+
+def _render_dashboard(status: LineStatus) -> str:
+    """The dashboard fragment (everything but the page frame, which names the signed-in user)."""
+    return render_template("line_dashboard.html", line=status, state_label=state_label)
 
 
 def _render(status: LineStatus) -> str:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mes.services.line_status import LineStatus, line_status
+from mes.services.line_status import LineStatus, line_status, list_lines
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +25,16 @@ class LineSnapshots:
     """
 
     def __init__(self, sessions: sessionmaker[Session], shift_starts: Sequence[clock_time], zone: ZoneInfo,
-                 max_age_s: float = 0.25) -> None:
+                 max_age_s: float = 0.25, lines_max_age_s: float = 5.0) -> None:
         self._sessions = sessions
         self._shift_starts = tuple(shift_starts)
         self._zone = zone
         self._max_age_s = max_age_s
+        self._lines_max_age_s = lines_max_age_s
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, LineStatus]] = {}
+        self._renders: dict[tuple[str, str], tuple[LineStatus, str]] = {}
+        self._lines: tuple[float, list[tuple[str, str]]] | None = None
 
     def get(self, code: str) -> LineStatus:
         """The line's status, at most `max_age_s` old; raises UnknownLine."""
@@ -43,6 +46,31 @@ class LineSnapshots:
                 status = line_status(db, code, shift_starts=self._shift_starts, zone=self._zone)
             self._cache[code] = (time.monotonic(), status)
             return status
+
+    def rendered(self, code: str, variant: str, render: Callable[[LineStatus], str]) -> str:
+        """`render(status)` of the current snapshot, computed once per snapshot and variant (e.g. page:ru, json:en).
+
+        Every viewer of a line sees the same status, so the page fragment and the JSON are built once per
+        snapshot (at most every `max_age_s`), not once per request. Two threads may render the same new
+        snapshot at once; both results are equal, the last one is kept.
+        """
+        status = self.get(code)
+        hit = self._renders.get((code, variant))
+        if hit is not None and hit[0] is status:
+            return hit[1]
+        text = render(status)
+        self._renders[(code, variant)] = (status, text)
+        return text
+
+    def lines(self) -> list[tuple[str, str]]:
+        """Every line as (code, name), re-read at most every `lines_max_age_s` (lines are master data)."""
+        cached = self._lines
+        if cached is not None and time.monotonic() - cached[0] < self._lines_max_age_s:
+            return cached[1]
+        with self._sessions() as db:
+            lines = list_lines(db)
+        self._lines = (time.monotonic(), lines)
+        return lines
 
 
 @dataclass(frozen=True)
@@ -71,7 +99,7 @@ class StreamSlots:
         self._free.release()
 
 
-def event_stream(snapshot: Callable[[], LineStatus], render: Callable[[LineStatus], str], limits: StreamLimits,
+def event_stream(current: Callable[[], str], limits: StreamLimits,
                  disconnected: Callable[[], bool] = lambda: False) -> Iterator[str]:
     """SSE text: the status whenever its JSON changes, a heartbeat when idle, ending after `max_s`.
 
@@ -83,7 +111,7 @@ def event_stream(snapshot: Callable[[], LineStatus], render: Callable[[LineStatu
     last_sent = started = time.monotonic()
     while time.monotonic() - started < limits.max_s and not disconnected():
         try:
-            payload = render(snapshot())
+            payload = current()  # the status document as JSON text, shared by every stream of the line
         except SQLAlchemyError as exc:  # the database is away: keep the stream, say so, try again
             log.debug("line status unavailable: %s", exc)
             payload = None
