@@ -245,3 +245,20 @@ async def test_a_serial_the_machine_has_not_taken_yet_is_never_overwritten(demo_
             machine.write("load_serial", "")  # the PLC took it
             await wait_for(lambda: job(demo_line.factory, job_id).status == "sent")
             assert machine.inputs["load_serial"] == serial
+
+
+async def test_over_opc_ua_a_unit_loaded_at_the_electrical_safety_tester_is_completed_by_its_result(
+        demo_line, edge_settings):
+    hipot = "EST01-HIPOT"
+    serial = started_at_est01(demo_line.factory)
+    job_id = load(demo_line.factory, "EST01", serial)
+    async with demo_line.fleet(hipot, serial_source="mes", defect_rate=0.0) as fleet, \
+            running_edge(demo_line.factory, edge_settings, production=True):
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "done", timeout=20)
+        await wait_for(lambda: not unacked(fleet, hipot))
+    record = records(demo_line.factory, serial)[-1]
+    assert (record.seq, record.result) == (20, "pass")
+    assert {m.name: m.source_tag for m in record.measurements} == {
+        "pe_resistance": "result_pe_resistance", "touch_current": "result_touch_current"}
+    (result,) = machine_results(demo_line.factory, serial)
+    assert result.operation_record_id == record.id and len(result.values) == 4  # hipot values stay on the result
