@@ -42,6 +42,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from the repo
 from bench.web_clients import Samples, StreamResult, paced_client, sse_client
 from bench.web_quality import prepare_quality_data, quality_pages
+from bench.web_terminal import prepare_terminal_data, terminal_cookie, terminal_pages
 from mes.db import create_db_engine, session_factory, unit_of_work
 from mes.edge.status_store import record_status
 from mes.migrate import upgrade
@@ -63,6 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = _prepare_database(Path(tmp))
         prepare_quality_data(database_url, args.batch_units)
+        terminal_token, terminal_serial = prepare_terminal_data(database_url)
         port = _free_port()
         server = _start_web(Path(tmp), database_url, port, args.clients)
         stop = threading.Event()
@@ -70,8 +72,10 @@ def main() -> None:
         try:
             _wait_for_port(port, server)
             cookie, quality_cookie = _session_cookie(port), _session_cookie(port, "quality")
+            at_terminal = terminal_cookie(port, "bench", terminal_token, terminal_serial)
             writer.start()
-            figures = _run_scenarios(port, cookie, args) + _quality_scenarios(port, quality_cookie, args)
+            figures = (_run_scenarios(port, cookie, args) + _quality_scenarios(port, quality_cookie, args)
+                       + _pages_scenarios(port, at_terminal, args, terminal_pages()))
         finally:
             stop.set()
             if writer.is_alive():
@@ -97,6 +101,18 @@ def _run_scenarios(port: int, cookie: str, args: argparse.Namespace) -> list[dic
 def _quality_scenarios(port: int, cookie: str, args: argparse.Namespace) -> list[dict[str, object]]:
     figures: list[dict[str, object]] = []
     pages = quality_pages(args.batch_units)
+    for name, path in pages:
+        samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
+        figures += _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+    for name, path in pages:
+        figures += _wrk(port, path, cookie, args.clients, args.seconds, name)
+    return figures
+
+
+def _pages_scenarios(port: int, cookie: str, args: argparse.Namespace,
+                     pages: list[tuple[str, str]]) -> list[dict[str, object]]:
+    """Paced and saturated figures of some pages under one session."""
+    figures: list[dict[str, object]] = []
     for name, path in pages:
         samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
         figures += _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)

@@ -293,11 +293,13 @@ def production_demo_data(settings: Settings) -> None:
     from mes.compliance.audit import AuditActor
     from mes.db import create_db_engine, session_factory, unit_of_work
     from mes.production.demo_data import install_demo_production
+    from mes.production.terminals import install_demo_instructions
 
     engine = create_db_engine(settings.database_url)
     try:
         with unit_of_work(session_factory(engine)) as session:
             install_demo_production(session, AuditActor.system("cli"))
+            install_demo_instructions(session, AuditActor.system("cli"))  # shown on the operator terminal
     finally:
         engine.dispose()
     click.echo("demo production data installed (routings R-PM100 and R-PCB100 approved)")

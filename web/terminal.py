@@ -108,15 +108,18 @@ def index():  # type: ignore[no-untyped-def]
         return render_template("terminal/index.html", **screen(db, *bound))
 
 
-def screen(db: Session, terminal: Terminal, station: Station, show_outcome: bool = True) -> dict[str, Any]:
-    """Everything the screen shows; the outcome is shown once (the live panel leaves it for the screen)."""
+def screen(db: Session, terminal: Terminal, station: Station) -> dict[str, Any]:
+    """Everything the screen shows; the outcome is shown once."""
     serial = session.get(UNIT_KEY)
-    view = unit_view(db, serial, station) if serial else None
-    return {"terminal": terminal, "station": station, "unit": view, "machine": machine_view(db, station),
-            "stop": open_stop(db, station), "outcome": session.pop(OUTCOME_KEY, None) if show_outcome else None,
-            "override": session.get(OVERRIDE_KEY), "state_label": state_label, "reasons": _reasons(),
-            "stop_reason_name": _reason_name, "job": current_job(db, station.code),
-            "job_label": _job_label}
+    return {**panel_context(db, terminal, station), "unit": unit_view(db, serial, station) if serial else None,
+            "outcome": session.pop(OUTCOME_KEY, None), "override": session.get(OVERRIDE_KEY), "reasons": _reasons()}
+
+
+def panel_context(db: Session, terminal: Terminal, station: Station) -> dict[str, Any]:
+    """What the live panel shows (read every second: only the machine, its job and the open stop)."""
+    return {"terminal": terminal, "station": station, "machine": machine_view(db, station),
+            "stop": open_stop(db, station), "job": current_job(db, station.code), "state_label": state_label,
+            "stop_reason_name": _reason_name, "job_label": _job_label}
 
 
 def _reasons() -> list[tuple[str, str]]:

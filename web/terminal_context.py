@@ -175,8 +175,9 @@ class MachineView:
 
 def machine_view(session: Session, station: Station) -> MachineView | None:
     """The first machine of the station with its live state and last result values; None for a manual station."""
-    equipment = session.scalars(select(Equipment).where(Equipment.station_id == station.id)
-                                .order_by(Equipment.code)).first()
+    # Not the whole row: the tag map is a large JSON document the panel does not need every second.
+    equipment = session.execute(select(Equipment.id, Equipment.code, Equipment.name)
+                                .where(Equipment.station_id == station.id).order_by(Equipment.code)).first()
     if equipment is None:
         return None
     status = session.get(EquipmentStatus, equipment.id)

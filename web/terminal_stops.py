@@ -22,7 +22,7 @@ from web.terminal import (
     attempt,
     bound_terminal,
     bp,
-    screen,
+    panel_context,
     sessions,
     set_outcome,
 )
@@ -37,7 +37,7 @@ def panel():  # type: ignore[no-untyped-def]
         bound = bound_terminal(db)
         if bound is None:
             return "", 409
-        return render_template("terminal/_machine.html", **screen(db, *bound, show_outcome=False))
+        return render_template("terminal/_machine.html", **panel_context(db, *bound))
 
 
 @bp.post("/downtime")

@@ -152,3 +152,32 @@ def _operation(session: Session, routing_operation_id: int) -> RoutingOperation:
     if operation is None:
         raise NotFound("Routing operation", routing_operation_id)
     return operation
+
+
+DEMO_INSTRUCTIONS = {
+    ("R-PM100", 10): "1. Put the main board into the rear housing, connector towards the opening.\n"
+                     "2. Scan the main board, the battery pack and the screw lot.\n"
+                     "3. Place the front housing, press until both clips click.\n"
+                     "4. Put the unit in the spindle fixture and hand it to the machine: "
+                     "4 screws M3×8 crosswise, 2.0 N·m.",
+    ("R-PM100", 20): "1. Connect mains lead and PE clip to the unit.\n"
+                     "2. Close the safety cover, hand the unit to the tester.\n"
+                     "3. Do not touch the unit while the red lamp is on.",
+    ("R-PM100", 30): "1. Connect the test harness (3 plugs, colour-coded).\n"
+                     "2. Hand the unit to the functional tester; wait for the result.",
+    ("R-PM100", 40): "1. Place the unit in the marking nest, label side up.\n"
+                     "2. Hand it to the laser; check the verifier's grade on the screen.",
+}
+
+
+def install_demo_instructions(session: Session, actor: AuditActor) -> int:
+    """Instruction texts for the demo PM-100's operations that have none yet; how many were written."""
+    written = 0
+    for (code, seq), text in DEMO_INSTRUCTIONS.items():
+        operation = session.scalars(select(RoutingOperation).join(RoutingOperation.routing).where(
+            RoutingOperation.seq == seq, RoutingOperation.routing.has(code=code))
+            .order_by(RoutingOperation.id.desc())).first()
+        if operation is not None and instruction_of(session, operation.id) is None:
+            set_instruction(session, actor, operation.id, text)
+            written += 1
+    return written

@@ -9,6 +9,7 @@ from mes.production.errors import InvalidInput, NotFound
 from mes.production.terminals import (
     add_document,
     documents_of,
+    install_demo_instructions,
     instruction_of,
     register_terminal,
     remove_document,
@@ -84,3 +85,13 @@ def test_documents_must_be_what_they_claim_to_be(seeded):
         assert documents_of(s, op) == []
         assert s.scalars(select(AuditEvent.action).where(AuditEvent.entity == "instruction_document")).all() == [
             "CREATE", "DELETE"]
+
+
+def test_the_demo_instructions_are_written_once_and_never_over_an_engineers_text(seeded):
+    with unit_of_work(seeded) as s:
+        screwing = s.scalars(select(RoutingOperation).join(RoutingOperation.routing)
+                             .where(RoutingOperation.seq == 10, RoutingOperation.name == "Housing screwing")).one()
+        set_instruction(s, ACTOR, screwing.id, "Our own text.")
+        assert install_demo_instructions(s, ACTOR) == 3
+        assert install_demo_instructions(s, ACTOR) == 0
+        assert instruction_of(s, screwing.id).text == "Our own text."
