@@ -36,6 +36,9 @@ AUDIT_SEARCH = "tests/integration/compliance/test_audit_search.py"
 BADGES = "tests/e2e/test_badge_keys.py"
 NC_TWO_PERSON = "tests/integration/quality/test_nc_two_person_rule.py"
 RELEASE_RULES = "tests/integration/quality/test_nc_and_release_rules.py"
+MASTER_RECIPES = "tests/integration/masterdata/test_recipes.py"
+MASTER_ROUTINGS = "tests/integration/masterdata/test_routings_and_boms.py"
+ADMIN_PAGES = "tests/e2e/test_admin_pages.py"
 
 CONTROLS: dict[str, list[str]] = {
     "11.10(a) validation": [
@@ -112,6 +115,7 @@ CONTROLS: dict[str, list[str]] = {
         f"{SIGS}::test_a_changed_record_no_longer_verifies_against_its_signature",
         f"{CANON}::test_any_changed_value_changes_the_hash",
         f"{CANON}::test_decimals_and_floats_of_the_same_value_hash_alike",
+        f"{ADMIN_PAGES}::test_a_set_point_changed_behind_the_applications_back_shows_the_approval_as_invalid",
     ],
     "11.200(a) two components, continuous session": [
         f"{SIG_RULES}::test_the_first_signing_of_a_session_needs_the_user_name_too",
@@ -144,6 +148,9 @@ CONTROLS: dict[str, list[str]] = {
         f"{NC_TWO_PERSON}::test_whoever_opened_an_nc_by_hand_cannot_disposition_it_and_a_colleague_can",
         f"{NC_TWO_PERSON}::test_the_site_can_extend_the_rule_to_every_source",
         f"{RELEASE_RULES}::test_the_creator_of_a_work_order_cannot_release_it",
+        f"{MASTER_RECIPES}::test_the_author_cannot_approve_their_own_draft",
+        f"{MASTER_ROUTINGS}::test_a_new_routing_version_copies_the_plan_and_is_approved_by_a_second_person",
+        f"{MASTER_ROUTINGS}::test_a_bom_drafted_by_one_person_is_approved_by_another",
     ],
 }
 

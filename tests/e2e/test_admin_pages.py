@@ -146,3 +146,22 @@ def test_each_role_sees_only_its_administration_areas(app, seeded):
     operator = app.test_client()
     sign_in(operator, "operator")
     assert operator.get("/admin/").status_code == 403
+
+
+def test_a_set_point_changed_behind_the_applications_back_shows_the_approval_as_invalid(app, seeded):
+    from mes.db import unit_of_work
+    from mes.models import RecipeParameter
+    from recipes.versions import ParameterInput, approve_version, create_recipe, draft_version
+    from tests.integration.masterdata.conftest import actor_of
+
+    author, approver = actor_of(seeded, "process"), actor_of(seeded, "quality")
+    with unit_of_work(seeded) as s:
+        create_recipe(s, author, "RCP-SCR", "Screwing", "screwdriving")
+        draft_version(s, author, "RCP-SCR", [ParameterInput("target_torque", "2.0", "N·m", 1.5, 2.5)])
+        approve_version(s, approver, "RCP-SCR", 1, "demo")
+    client = app.test_client()
+    sign_in(client, "quality")
+    assert "INVALID" not in client.get("/admin/recipes/RCP-SCR/1").get_data(as_text=True)
+    with unit_of_work(seeded) as s:  # what a direct database edit would do
+        s.scalars(select(RecipeParameter)).one().value = "2.4"
+    assert "INVALID: the record changed after signing" in client.get("/admin/recipes/RCP-SCR/1").get_data(as_text=True)
