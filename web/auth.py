@@ -39,6 +39,9 @@ TOKEN_BLUEPRINTS = {"api"}  # authenticate each request by bearer token themselv
 LOCKED_MESSAGE = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."
 # The idle timeout counts from the last request, recorded to this resolution (the timeout is minutes).
 LAST_SEEN_RESOLUTION_S = 5.0
+# A screen refreshing itself (the terminal's live panel) sends this header: that is not the user's activity,
+# so it must not keep a session open past the inactivity timeout (21 CFR 11.200(a)).
+BACKGROUND_HEADER = "X-Background-Refresh"
 # A signed-in user's account row is re-read at most this often per process: a lockout or deactivation
 # made elsewhere (another process, the CLI) ends the session within this time.
 USER_CACHE_TTL_S = 2.0
@@ -105,7 +108,8 @@ def require_login():  # type: ignore[no-untyped-def]
             g.user = None
     if g.user is not None:
         now = time.time()
-        if now - last_seen >= LAST_SEEN_RESOLUTION_S:  # a changed session is re-signed and sent: not every request
+        background = request.headers.get(BACKGROUND_HEADER) == "1"
+        if now - last_seen >= LAST_SEEN_RESOLUTION_S and not background:  # re-signed and sent: not every request
             session["last_seen"] = now
         if session.get("must_change_password") and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
             return redirect(url_for("account.change_password"))

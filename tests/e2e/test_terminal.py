@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -187,9 +188,10 @@ def test_an_unqualified_operator_is_let_through_by_a_line_leads_signed_override(
         for op in s.scalars(select(RoutingOperation).where(RoutingOperation.seq == 10)):
             op.required_qualification = "SCREWING"
     token = operator_at(client, "SCR01")
+    before = audit_count(plant)
     page = scan(client, token, serial)
     assert "нет действующей квалификации SCREWING" in page and "Разрешение мастера" in page
-    assert unit(plant, serial).open_seq is None
+    assert unit(plant, serial).open_seq is None and audit_count(plant) == before  # refused: nothing written
     wrong = client.post("/terminal/override", headers=PARTIAL, data={
         "lead": "lead", "password": "wrong", "reason": "trainee under supervision", "csrf_token": token})
     assert "Неверное имя пользователя или пароль" in wrong.get_data(as_text=True)
@@ -338,3 +340,18 @@ def test_a_process_engineer_writes_the_instruction_and_the_operator_sees_it_with
     assert image.status_code == 200 and image.data == PNG and image.mimetype == "image/png"
     client.post("/terminal/logout", data={"csrf_token": token})
     assert client.get(f"/terminal/documents/{document.id}").status_code == 302  # signed-in users only
+
+
+@pytest.mark.parametrize(("background", "still_signed_in"), [(True, False), (False, True)])
+def test_the_live_panel_polling_does_not_keep_an_idle_session_open(app, client, plant, monkeypatch,
+                                                                     background, still_signed_in):
+    operator_at(client, "SCR01")
+    monkeypatch.setattr("web.auth.LAST_SEEN_RESOLUTION_S", 0.0)
+    app.config["MES_SESSION_IDLE_S"] = 2
+    client.get("/terminal/")  # the operator's last own action
+    time.sleep(1.2)
+    headers = {"X-Background-Refresh": "1"} if background else {}
+    assert client.get("/terminal/panel", headers=headers).status_code == 200
+    time.sleep(1.2)
+    response = client.get("/terminal/")
+    assert (response.status_code == 200) == still_signed_in

@@ -11,6 +11,8 @@
   const downtimeForm = document.getElementById("downtime-form");
   const PANEL_MS = 1000;
   const BURST_GAP_MS = 50; // a scanner types faster than any person
+  // The screen's own refreshes are not the operator's activity: the session still ends after the idle time.
+  const BACKGROUND = { "X-Terminal-Partial": "1", "X-Background-Refresh": "1" };
   let audio = null;
   let queue = Promise.resolve();
 
@@ -66,7 +68,7 @@
 
   async function refreshPanel() {
     try {
-      const response = await fetch(root.dataset.panelUrl, { credentials: "same-origin", headers: { "X-Terminal-Partial": "1" } });
+      const response = await fetch(root.dataset.panelUrl, { credentials: "same-origin", headers: BACKGROUND });
       if (gone(response) || !response.ok) return;
       const html = await response.text();
       if (machinePanel.innerHTML !== html) machinePanel.innerHTML = html;
@@ -82,7 +84,7 @@
   }
 
   async function reloadWork() {
-    const response = await fetch(root.dataset.workUrl, { credentials: "same-origin", headers: { "X-Terminal-Partial": "1" } });
+    const response = await fetch(root.dataset.workUrl, { credentials: "same-origin", headers: BACKGROUND });
     if (gone(response) || !response.ok) return;
     work.innerHTML = await response.text();
     feedback();
