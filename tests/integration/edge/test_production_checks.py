@@ -6,13 +6,16 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from mes.compliance.gating import grant_override
 from mes.db import unit_of_work
 from mes.edge.interlock import InterlockRequest, Reason
 from mes.edge.production_checks import decide, full_check
 from mes.models import Equipment, MaterialLot, OperationRecord, Qualification, RoutingOperation, Unit, User, utcnow
+from mes.production.execution import start_operation
 from mes.production.quality import scrap_unit
+from mes.security.policy import AccountPolicy
 from tests.integration.edge.production_support import started_at_est01, started_at_scr01
-from tests.support.production import ACTOR, released_order
+from tests.support.production import ACTOR, install, released_order
 
 TODAY = utcnow().date()
 
@@ -88,3 +91,19 @@ def test_overdue_calibration_then_maintenance_refuse(seeded):
     change(seeded, update(Equipment).where(spindle).values(calibration_due=TODAY))
     answer = ask(seeded, serial)
     assert answer.reason == Reason.MAINTENANCE_DUE and "SCR01-SPINDLE" in answer.message
+
+
+def test_a_calibration_override_signed_for_the_start_also_lets_the_interlock_through(seeded):
+    install(seeded)
+    spindle = Equipment.code == "SCR01-SPINDLE"
+    change(seeded, update(Equipment).where(spindle).values(calibration_due=TODAY - timedelta(days=2)))
+    _, (serial, other) = released_order(seeded, quantity=2, serials=2)
+    with unit_of_work(seeded) as s:
+        lead = s.scalars(select(User).where(User.username == "lead")).one()
+        grant_override(s, lead=lead, password="demo", username="lead", check="calibration_expired",
+                       subject="SCR01-SPINDLE", serial=serial, seq=10, reason="calibrated today, certificate pending",
+                       workstation="SCR01-TERM", policy=AccountPolicy())
+    with unit_of_work(seeded) as s:
+        start_operation(s, ACTOR, serial, 10, "SCR01", "SCR01-SPINDLE")
+    assert ask(seeded, serial).ok
+    assert ask(seeded, other).reason == Reason.NOT_STARTED_HERE  # no override (and not started) for this one
