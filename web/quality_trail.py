@@ -28,8 +28,7 @@ def _day(text: str | None, days_after: int = 0) -> datetime | None:
     """A local calendar day from a date field as the UTC-aware instant it starts (plus days)."""
     if not text:
         return None
-    start = datetime.combine(date.fromisoformat(text) + timedelta(days=days_after), time(), _zone())
-    return start
+    return datetime.combine(date.fromisoformat(text) + timedelta(days=days_after), time(), _zone())
 
 
 @bp.get("/audit")

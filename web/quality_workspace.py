@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
+from mes.compliance.dhr import build_batch_record
 from mes.compliance.errors import SignatureRefused
 from mes.domain.errors import DomainError
 from mes.production.errors import InvalidInput
@@ -87,8 +88,6 @@ def batch(number: str):  # type: ignore[no-untyped-def]
 
 def batch_page(number: str, problem: Problem | None = None) -> str:
     """Render the batch review page (also after a refused review or release)."""
-    from mes.compliance.dhr import build_batch_record
-
     with read_only() as s:
         record = build_batch_record(s, number, g.get("lang", "ru"))
         good = release.good_units(s, get_work_order(s, number))

@@ -80,6 +80,7 @@ RUSSIAN: dict[str, str] = {
     "No signatures yet.": "Подписей пока нет.",
     "INVALID: the record changed after signing": "НЕДЕЙСТВИТЕЛЬНА: запись изменена после подписания",
     "Units": "Изделия",
+    "status shown unless completed": "статус указан, если изделие не завершено",
     "The first 500 units are listed; the PDF has them all.":
         "Показаны первые 500 изделий; в PDF есть все.",
     "Exception reviewed and signed.": "Исключение рассмотрено и подписано.",
