@@ -101,14 +101,19 @@ def add_product(code: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.products"), 303)
 
 
-@bp.get("/routings")
-@requires(Permission.MASTER_DATA_VIEW)
-def routings():  # type: ignore[no-untyped-def]
-    """Every routing version, newest first within a code."""
+def routings_page(**extra: Any) -> str:
+    """Every routing version, newest first within a code, and the form for a new routing."""
     with read_only() as s:
         rows = [(r, person(s, r.created_by_id), person(s, r.approved_by_id)) for r in s.scalars(
             select(Routing).order_by(Routing.code, Routing.version.desc()))]
-    return render("admin/routings.html", rows=rows)
+    return render("admin/routings.html", rows=rows, **extra)
+
+
+@bp.get("/routings")
+@requires(Permission.MASTER_DATA_VIEW)
+def routings():  # type: ignore[no-untyped-def]
+    """Routing versions."""
+    return routings_page()
 
 
 def routing_page(code: str, version: int, **extra: Any) -> str:
@@ -162,13 +167,77 @@ def edit_operation(code: str, version: int, seq: int):  # type: ignore[no-untype
         name, station_type = field("name", "Operation", 200), field("station_type", "Station type", 60)
         qualification = field("required_qualification", "Required qualification", 60, required=False) or None
         recipe = field("recipe", "Recipe", 40, required=False) or None
+        rework = _whole(field("rework_target", "Rework from", 6, required=False), "Rework from")
         with transaction() as s:
-            md.update_operation(s, actor(), md.operation_of(s, code, version, seq), name=name,
-                                station_type=station_type, required_qualification=qualification, recipe_code=recipe)
+            operation = md.operation_of(s, code, version, seq)
+            md.update_operation(s, actor(), operation, name=name, station_type=station_type,
+                                required_qualification=qualification, recipe_code=recipe)
+            if rework != operation.rework_target_seq:
+                md.set_rework_target(s, actor(), operation, rework)
     except DomainError as exc:
         return refused(routing_page, exc, f"op-{seq}", code=code, version=version)
     flash(_("Operation {seq} saved.").format(seq=seq), "success")
     return redirect(url_for("admin.routing", code=code, version=version), 303)
+
+
+@bp.post("/routings/<code>/<int:version>/operations/<int:seq>/plan")
+@requires(Permission.MASTER_DATA_EDIT)
+def edit_plan(code: str, version: int, seq: int):  # type: ignore[no-untyped-def]
+    """Replace the data collection plan of one operation of a draft (a row with no name is left out)."""
+    try:
+        form = request.form
+        rows = zip(form.getlist("m_name"), form.getlist("m_unit"), form.getlist("m_min"), form.getlist("m_max"),
+                   form.getlist("m_tag"), strict=False)
+        specs = [md.SpecInput(name.strip(), unit.strip(), _number(name, low), _number(name, high), tag.strip() or None)
+                 for name, unit, low, high, tag in rows if name.strip()]
+        with transaction() as s:
+            md.replace_measurement_plan(s, actor(), md.operation_of(s, code, version, seq), specs)
+    except DomainError as exc:
+        return refused(routing_page, exc, f"plan-{seq}", code=code, version=version)
+    flash(_("Data collection plan of operation {seq} saved.").format(seq=seq), "success")
+    return redirect(url_for("admin.routing", code=code, version=version), 303)
+
+
+@bp.post("/routings")
+@requires(Permission.MASTER_DATA_EDIT)
+def new_routing():  # type: ignore[no-untyped-def]
+    """Version 1 of a new routing from its operations, one a row: number; name; station type; qualification."""
+    try:
+        code = field("code", "Routing", 40)
+        operations = [_operation(n, row) for n, row in enumerate(field("operations", "Operations", 10000)
+                                                                 .splitlines(), 1) if row.strip()]
+        with transaction() as s:
+            md.create_routing_version(s, actor(), code, operations)
+    except DomainError as exc:
+        return refused(routings_page, exc, "routing")
+    flash(_("Draft version {version} of {code} created.").format(version=1, code=code), "success")
+    return redirect(url_for("admin.routing", code=code, version=1), 303)
+
+
+def _operation(number: int, row: str) -> md.OperationInput:
+    parts = [p.strip() for p in row.split(";")] + ["", "", "", ""]
+    if not parts[0].isdigit():
+        raise InvalidMasterData(f"line {number}: number; name; station type; qualification",
+                                f"строка {number}: номер; название; тип станции; квалификация")
+    return md.OperationInput(int(parts[0]), parts[1], parts[2], parts[3] or None)
+
+
+def _whole(text: str, label: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidMasterData(f"{label}: an operation number", f"{_(label)}: номер операции")
+    return int(text)
+
+
+def _number(name: str, text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError as exc:
+        raise InvalidMasterData(f"measurement {name}: the limit {text!r} is not a number",
+                                f"измерение {name}: предел {text!r} не число") from exc
 
 
 @bp.post("/routings/<code>/<int:version>/approve")

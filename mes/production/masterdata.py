@@ -204,8 +204,35 @@ def operation_of(session: Session, code: str, version: int, seq: int) -> Routing
 
 def set_measurement_plan(session: Session, actor: AuditActor, operation: RoutingOperation,
                          specs: Sequence[SpecInput]) -> list[MeasurementSpec]:
-    """Define the data collection plan of an operation of a routing not yet approved."""
+    """Define (add to or change) the data collection plan of an operation of a routing not yet approved."""
     _editable(session, operation)
+    rows = _upsert_plan(session, operation, specs)
+    audit(session, actor, "UPDATE", "routing_operation", operation.id, field="measurement_plan", new=_plan_text(specs))
+    return rows
+
+
+def replace_measurement_plan(session: Session, actor: AuditActor, operation: RoutingOperation,
+                             specs: Sequence[SpecInput]) -> list[MeasurementSpec]:
+    """Make the plan of a draft operation exactly `specs` (items left out are removed); audited old → new."""
+    _editable(session, operation)
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names) or not all(STATION_TYPE.fullmatch(n) for n in names):
+        raise InvalidMasterData("measurement names: lower-case letters, digits and _, each once",
+                                "имена измерений: строчные латинские буквы, цифры и _, каждое один раз")
+    current = list(session.scalars(select(MeasurementSpec).filter_by(routing_operation_id=operation.id)
+                                   .order_by(MeasurementSpec.name)))
+    old = _plan_text(current)
+    for row in current:
+        if row.name not in names:
+            session.delete(row)
+    session.flush()
+    rows = _upsert_plan(session, operation, specs)
+    audit(session, actor, "UPDATE", "routing_operation", operation.id, field="measurement_plan", old=old,
+          new=_plan_text(specs))
+    return rows
+
+
+def _upsert_plan(session: Session, operation: RoutingOperation, specs: Sequence[SpecInput]) -> list[MeasurementSpec]:
     for spec in specs:
         Limits(spec.low, spec.high)  # crossed limits are refused here, not at the first measurement
     existing = {s.name: s for s in session.scalars(select(MeasurementSpec).filter_by(
@@ -218,9 +245,12 @@ def set_measurement_plan(session: Session, actor: AuditActor, operation: Routing
         session.add(row)
         rows.append(row)
     session.flush()
-    plan = "; ".join(f"{s.name} [{s.low}..{s.high}] {s.unit}" for s in specs)
-    audit(session, actor, "UPDATE", "routing_operation", operation.id, field="measurement_plan", new=plan)
     return rows
+
+
+def _plan_text(specs: Sequence[SpecInput] | Sequence[MeasurementSpec]) -> str:
+    return "; ".join(f"{s.name} [{s.low}..{s.high}] {s.unit}" + (f" <- {s.source_tag}" if s.source_tag else "")
+                     for s in specs)
 
 
 def set_rework_target(session: Session, actor: AuditActor, operation: RoutingOperation, target_seq: int | None) -> None:

@@ -165,3 +165,30 @@ def test_a_set_point_changed_behind_the_applications_back_shows_the_approval_as_
     with unit_of_work(seeded) as s:  # what a direct database edit would do
         s.scalars(select(RecipeParameter)).one().value = "2.4"
     assert "INVALID: the record changed after signing" in client.get("/admin/recipes/RCP-SCR/1").get_data(as_text=True)
+
+
+def test_a_new_routing_gets_its_data_collection_plan_and_rework_loop_through_the_pages(app, seeded):
+    from mes.models import MeasurementSpec, RoutingOperation
+
+    client = app.test_client()
+    sign_in(client, "process")
+    operations = "10; Assemble; screwdriving; screwing\n20; Test; functional_test"
+    assert post(client, "/admin/routings", {"code": "R-PUMP", "operations": operations}).status_code == 303
+    plan = {"m_name": ["flow", "pressure", ""], "m_unit": ["ml/h", "kPa", ""], "m_min": ["9.5", "", ""],
+            "m_max": ["10.5", "120", ""], "m_tag": ["result_flow", "", ""]}
+    page = "/admin/routings/R-PUMP/1"
+    assert post(client, "/admin/routings/R-PUMP/1/operations/20/plan", plan, page).status_code == 303
+    crossed = {**plan, "m_min": ["11", "", ""]}
+    refused = post(client, "/admin/routings/R-PUMP/1/operations/20/plan", crossed, "/admin/routings/R-PUMP/1")
+    assert refused.status_code == 422
+    loop = {"name": "Test", "station_type": "functional_test", "required_qualification": "", "recipe": "",
+            "rework_target": "10"}
+    assert post(client, "/admin/routings/R-PUMP/1/operations/20", loop, "/admin/routings/R-PUMP/1").status_code == 303
+    with seeded() as s:
+        routing = s.scalars(select(Routing).filter_by(code="R-PUMP")).one()
+        ops = {op.seq: op for op in s.scalars(select(RoutingOperation).filter_by(routing_id=routing.id))}
+        assert ops[10].required_qualification == "screwing" and ops[20].rework_target_seq == 10
+        specs = {m.name: m for m in s.scalars(select(MeasurementSpec).filter_by(routing_operation_id=ops[20].id))}
+        assert specs["flow"].low == 9.5 and specs["flow"].source_tag == "result_flow"
+        assert specs["pressure"].source_tag is None and specs["pressure"].high == 120  # entered by hand
+        assert routing.created_by_id is not None and not routing.approved
