@@ -39,6 +39,7 @@ RELEASE_RULES = "tests/integration/quality/test_nc_and_release_rules.py"
 MASTER_RECIPES = "tests/integration/masterdata/test_recipes.py"
 MASTER_ROUTINGS = "tests/integration/masterdata/test_routings_and_boms.py"
 ADMIN_PAGES = "tests/e2e/test_admin_pages.py"
+QUALITY_UI = "tests/e2e/test_quality_workspace.py"
 
 CONTROLS: dict[str, list[str]] = {
     "11.10(a) validation": [
@@ -50,6 +51,7 @@ CONTROLS: dict[str, list[str]] = {
         f"{AUDIT_CLI}::test_show_prints_a_records_history_oldest_first",
         f"{SIG_RULES}::test_the_manifestation_shows_printed_name_meaning_local_and_utc_time",
         f"{OVERRIDES_API}::test_a_records_history_shows_who_when_where_what_why_and_its_signatures",
+        f"{QUALITY_UI}::test_dhr_and_batch_record_download_as_pdf_and_the_export_is_audited",
     ],
     "11.10(c) protection of records": [
         f"{APPEND}::test_raw_sql_that_changes_or_removes_an_entry_is_refused",
@@ -74,6 +76,7 @@ CONTROLS: dict[str, list[str]] = {
         f"{OVERRIDES_API}::test_the_audit_search_filters_and_pages",
         f"{AUDIT_SEARCH}::test_newest_first_with_every_filter_combined",
         f"{AUDIT_SEARCH}::test_pages_follow_on_without_gaps_or_repeats",
+        f"{QUALITY_UI}::test_the_audit_trail_can_be_filtered_and_every_record_has_its_history",
     ],
     "11.10(f) operational checks (sequence of steps)": [
         f"{EXECUTION}::test_an_operation_out_of_sequence_is_refused_with_the_expected_one_named",
@@ -87,6 +90,7 @@ CONTROLS: dict[str, list[str]] = {
         "tests/unit/security/test_permissions.py::test_an_operator_cannot_release_a_batch_or_disposition_an_nc",
         f"{OVERRIDES_API}::test_a_lead_signs_at_the_operators_terminal_with_user_name_and_password",
         f"{OVERRIDES_API}::test_a_bad_override_is_refused_before_anything_is_signed",
+        f"{QUALITY_UI}::test_people_without_the_permission_cannot_open_the_workspace_or_sign",
     ],
     "11.10(h) device checks": [
         f"{SIGN_IN_AUDIT}::test_a_sign_in_is_recorded_with_the_users_printed_name_and_terminal",
@@ -109,6 +113,7 @@ CONTROLS: dict[str, list[str]] = {
     "11.50 signature manifestation": [
         f"{SIG_RULES}::test_the_manifestation_shows_printed_name_meaning_local_and_utc_time",
         f"{SIGS}::test_a_signature_stores_signer_printed_name_meaning_utc_time_reason_and_content_hash",
+        f"{QUALITY_UI}::test_release_is_refused_while_an_exception_is_open_and_accepted_once_it_is_reviewed",
     ],
     "11.70 signature/record linking": [
         f"{SIG_RULES}::test_a_signature_verifies_only_against_the_content_it_was_made_on",
@@ -125,6 +130,8 @@ CONTROLS: dict[str, list[str]] = {
         f"{SIGS}::test_a_user_name_that_is_not_the_signers_is_refused_like_a_wrong_password",
         f"{ACCOUNTS}::test_a_new_account_must_change_its_one_time_password_before_anything_else",
         f"{ACCOUNTS}::test_the_first_signing_of_a_web_session_asks_for_the_user_name_and_later_ones_do_not",
+        f"{QUALITY_UI}::test_the_first_signing_of_a_session_needs_the_signers_own_user_name",
+        f"{QUALITY_UI}::test_a_wrong_password_refuses_the_signature_says_so_and_counts_toward_the_lockout",
     ],
     "11.300 identification codes and passwords": [
         f"{ACCOUNTS}::test_an_expired_password_forces_a_change_at_sign_in",
@@ -132,6 +139,7 @@ CONTROLS: dict[str, list[str]] = {
         f"{ACCOUNTS}::test_a_wrong_pin_is_refused_and_audited_and_repeated_failures_lock_and_alert",
         f"{ACCOUNTS}::test_mes_user_create_prints_a_one_time_password_that_signs_in_once",
         f"{SIGS}::test_repeated_signing_failures_lock_the_account_and_alert_administrators",
+        f"{QUALITY_UI}::test_five_wrong_passwords_lock_the_account_and_end_the_session",
         f"{SIGN_IN}::test_five_wrong_passwords_lock_the_account_even_for_the_right_password",
         f"{ACCOUNTS}::test_administrators_see_the_lockout_alert_and_acknowledge_it",
         f"{BADGES}::test_the_stored_badge_is_an_hmac_with_the_site_key_not_a_plain_hash",
@@ -148,6 +156,7 @@ CONTROLS: dict[str, list[str]] = {
         f"{NC_TWO_PERSON}::test_whoever_opened_an_nc_by_hand_cannot_disposition_it_and_a_colleague_can",
         f"{NC_TWO_PERSON}::test_the_site_can_extend_the_rule_to_every_source",
         f"{RELEASE_RULES}::test_the_creator_of_a_work_order_cannot_release_it",
+        f"{QUALITY_UI}::test_release_is_refused_while_an_exception_is_open_and_accepted_once_it_is_reviewed",
         f"{MASTER_RECIPES}::test_the_author_cannot_approve_their_own_draft",
         f"{MASTER_ROUTINGS}::test_a_new_routing_version_copies_the_plan_and_is_approved_by_a_second_person",
         f"{MASTER_ROUTINGS}::test_a_bom_drafted_by_one_person_is_approved_by_another",
