@@ -17,7 +17,9 @@ def post(client, path: str, data: dict, page: str | None = None):  # type: ignor
     return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)})
 
 
-def test_an_administrator_creates_a_user_sees_the_one_time_password_once_and_assigns_a_badge(client, seeded):
+def test_an_administrator_creates_a_user_sees_the_one_time_password_once_and_assigns_a_badge(client, seeded,
+                                                                                             monkeypatch):
+    monkeypatch.setenv("MES_BADGE_KEY", "k" * 64)  # the site's badge key (beside SQLite it is a file; PostgreSQL)
     sign_in(client, "admin")
     page = post(client, "/admin/users", {"username": "ivanova", "display_name": "Anna Ivanova",
                                          "role": "operator", "language": "ru"})
