@@ -4,6 +4,7 @@ latency with 20 stations, CPU while every PLC is down. Each pair is measured in 
     .venv/bin/python bench/acquisition.py                 # SQLite (temporary file)
     .venv/bin/python bench/acquisition.py --json
     .venv/bin/python bench/acquisition.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/acquisition.py --only protocols --repeat 5   # the ratios' spread on a busy machine
 
 With a PostgreSQL URL the capture latency is measured on SQLite and on a temporary database there.
 """
@@ -32,6 +33,7 @@ from mes.edge.settings import EdgeSettings
 from mes.models import Equipment
 
 STATIONS = 20
+PARTS = ("protocols", "capture", "idle")
 
 
 def figure(name: str, value: Any, unit: str, target: str = "") -> dict[str, Any]:
@@ -132,12 +134,30 @@ def _cpu() -> float:
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Every figure, in order."""
-    figures = await protocol_pairs(args.seconds)
-    figures += await capture_latency(None, args.capture_seconds)
-    if args.database_url:
-        figures += await capture_latency(args.database_url, args.capture_seconds)
-    figures += await idle_cpu(10.0)
+    """Every figure asked for, in order."""
+    parts = set(args.only or PARTS)
+    figures: list[dict[str, Any]] = []
+    if "protocols" in parts:
+        figures += await repeated_pairs(args.seconds, args.repeat)
+    if "capture" in parts:
+        figures += await capture_latency(None, args.capture_seconds)
+        if args.database_url:
+            figures += await capture_latency(args.database_url, args.capture_seconds)
+    if "idle" in parts:
+        figures += await idle_cpu(10.0)
+    return figures
+
+
+async def repeated_pairs(seconds: float, repeat: int) -> list[dict[str, Any]]:
+    """The protocol pairs `repeat` times; with more than one run, each run's ratios and their spread."""
+    runs = [await protocol_pairs(seconds) for _ in range(repeat)]
+    if repeat == 1:
+        return runs[0]
+    figures = [{**f, "name": f"{f['name']} #{i}", "target": ""} for i, run in enumerate(runs, 1) for f in run]
+    for name in ("modbus pipeline / raw", "opcua adapter / raw"):
+        ratios = sorted(f["value"] for run in runs for f in run if f["name"] == name)
+        figures += [figure(f"{name}, median of {repeat}", statistics.median(ratios), "ratio", ">= 0.8"),
+                    figure(f"{name}, lowest / highest of {repeat}", f"{ratios[0]}-{ratios[-1]}", "ratio")]
     return figures
 
 
@@ -148,6 +168,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="also measure capture latency on this PostgreSQL server")
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each protocol measurement")
     parser.add_argument("--capture-seconds", type=float, default=20.0, help="duration of the capture run")
+    parser.add_argument("--repeat", type=int, default=1, help="run the protocol pairs this many times (spread)")
+    parser.add_argument("--only", action="append", choices=PARTS, help="measure only this part (repeatable)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)  # devices down on purpose: no log noise in the figures
     for item in asyncio.run(run(args)):

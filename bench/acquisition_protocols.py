@@ -22,7 +22,7 @@ STATUS_TAGS = ("state", "unit_mode", "good_count", "bad_count", "alarm_code")
 
 
 async def modbus_pair(spec: DeviceSpec, equipment_id: int, factory: sessionmaker[Session], seconds: float,
-                      slices: int = 8) -> tuple[float, float, int]:
+                      slices: int = 24) -> tuple[float, float, int]:
     """(raw polls/s, pipeline polls/s, database writes) on the same server, alternating short slices.
 
     Raw: a bare pymodbus client reading the status (HR 0-7) and result (HR 10-29) blocks. Pipeline:
