@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from mes.domain.errors import DomainError
 from mes.models import Qualification, User
-from mes.production.masterdata_people import grant_qualification, revoke_qualification
+from mes.production.masterdata_people import change_role, grant_qualification, revoke_qualification, set_active
 from mes.security.permissions import ROLES, Permission
 from mes.security.policy import AccountPolicy
 from mes.security.users import assign_badge, create_user, reset_password, revoke_badge, unlock
 from web.admin import actor, bp, field, refused, render
 from web.api.transaction import read_only, transaction
+from web.auth import _signed_in_users
 from web.i18n import gettext as _
 from web.permissions import requires
 
@@ -102,6 +103,37 @@ def revoke_account_badge(username: str):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         return refused(users_page, exc, username)
     flash(_("Badge of {username} revoked.").format(username=username), "success")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<username>/role")
+@requires(Permission.USER_MANAGE)
+def change_account_role(username: str):  # type: ignore[no-untyped-def]
+    """Give the account another role, with a reason."""
+    try:
+        role, reason = field("role", "Role", 40), field("reason", "Reason", 500)
+        with transaction() as s:
+            user_id = change_role(s, actor(), username, role, reason).id
+        _signed_in_users().forget(user_id)  # this process applies it at the next request, others within the TTL
+    except DomainError as exc:
+        return refused(users_page, exc, username)
+    flash(_("Role of {username} changed.").format(username=username), "success")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<username>/active")
+@requires(Permission.USER_MANAGE)
+def set_account_active(username: str):  # type: ignore[no-untyped-def]
+    """Deactivate or reactivate the account, with a reason."""
+    try:
+        active, reason = field("active", "State", 5) == "yes", field("reason", "Reason", 500)
+        with transaction() as s:
+            user_id = set_active(s, actor(), username, active, reason).id
+        _signed_in_users().forget(user_id)  # this process applies it at the next request, others within the TTL
+    except DomainError as exc:
+        return refused(users_page, exc, username)
+    message = "Account {username} reactivated." if active else "Account {username} deactivated."
+    flash(_(message).format(username=username), "success")
     return redirect(url_for("admin.users"), 303)
 
 

@@ -1,4 +1,4 @@
-"""Qualifications (training records): which operations a person may perform, valid until a date."""
+"""Qualifications (training records) and account roles: who may do what, and until when."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
-from mes.models import Qualification
+from mes.models import Qualification, User
 from mes.production.common import audit
 from mes.production.masterdata_errors import InvalidMasterData
+from mes.security.permissions import ROLES
 from mes.security.users import find_user
 
 QUALIFICATION_CODE = re.compile(r"[a-z][a-z0-9_]{0,59}")
@@ -52,3 +53,35 @@ def revoke_qualification(session: Session, actor: AuditActor, username: str, cod
 def qualifications(session: Session) -> list[Qualification]:
     """Every qualification, by person and code."""
     return list(session.scalars(select(Qualification).order_by(Qualification.user_id, Qualification.code)))
+
+
+def change_role(session: Session, actor: AuditActor, username: str, role: str, reason: str) -> User:
+    """Give an account another role (its permissions change at once); audited old → new with the reason."""
+    if role not in ROLES:
+        raise InvalidMasterData(f"unknown role {role}", f"неизвестная роль {role}")
+    _reason(reason)
+    user = find_user(session, username)
+    if user.id == actor.user_id:
+        raise InvalidMasterData("nobody changes their own role", "нельзя менять собственную роль")
+    if user.role != role:
+        audit(session, actor, "UPDATE", "app_user", user.id, field="role", old=user.role, new=role, reason=reason)
+        user.role = role
+    return user
+
+
+def set_active(session: Session, actor: AuditActor, username: str, active: bool, reason: str) -> User:
+    """Deactivate an account (it can no longer sign in or sign; its records keep its name) or reactivate it."""
+    _reason(reason)
+    user = find_user(session, username)
+    if user.id == actor.user_id:
+        raise InvalidMasterData("nobody deactivates their own account", "нельзя отключить собственную учётную запись")
+    if user.active != active:
+        audit(session, actor, "UPDATE", "app_user", user.id, field="active", old=user.active, new=active,
+              reason=reason)
+        user.active = active
+    return user
+
+
+def _reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidMasterData("say why", "укажите причину")

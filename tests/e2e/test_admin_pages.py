@@ -194,3 +194,24 @@ def test_a_new_routing_gets_its_data_collection_plan_and_rework_loop_through_the
         assert specs["flow"].low == 9.5 and specs["flow"].source_tag == "result_flow"
         assert specs["pressure"].source_tag is None and specs["pressure"].high == 120  # entered by hand
         assert routing.created_by_id is not None and not routing.approved
+
+
+def test_a_role_change_and_a_deactivation_take_effect_at_once_and_are_audited(app, seeded):
+    admin, operator = app.test_client(), app.test_client()
+    sign_in(admin, "admin")
+    sign_in(operator, "operator")
+    assert operator.get("/lines/L1").status_code == 200
+    assert post(admin, "/admin/users/operator/role", {"role": "line_lead", "reason": "promoted"},
+                "/admin/users").status_code == 303
+    own = post(admin, "/admin/users/admin/active", {"active": "no", "reason": "x"}, "/admin/users")
+    assert own.status_code == 422 and "own account" in own.get_data(as_text=True)
+    assert post(admin, "/admin/users/operator/active", {"active": "no", "reason": "left the company"},
+                "/admin/users").status_code == 303
+    assert operator.get("/lines/L1").status_code in (302, 303)  # the open session ends at once
+    with seeded() as s:
+        user = s.scalars(select(User).filter_by(username="operator")).one()
+        assert user.role == "line_lead" and not user.active
+        changes = {(e.field, e.old_value, e.new_value, e.reason) for e in s.scalars(
+            select(AuditEvent).filter_by(entity="app_user", entity_id=str(user.id), action="UPDATE"))}
+    assert ("role", '"operator"', '"line_lead"', "promoted") in changes
+    assert ("active", "true", "false", "left the company") in changes
