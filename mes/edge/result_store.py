@@ -54,7 +54,10 @@ def record_results(factory: sessionmaker[Session], blocks: Sequence[ResultBlock]
     A failing production hook costs no result: the group is redone one result at a time, and the
     result whose hook fails is recorded without it. A database error is raised (the caller spools).
     """
-    unique = list({_key(b): b for b in reversed(blocks)}.values())[::-1]  # first copy of each sequence
+    first: dict[Key, ResultBlock] = {}
+    for block in blocks:
+        first.setdefault(_key(block), block)  # the first copy of each sequence, in arrival order
+    unique = list(first.values())
     try:
         new = _commit(factory, unique, edge_id, spooled, on_result)
     except DBAPIError as exc:

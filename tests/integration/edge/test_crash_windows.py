@@ -156,3 +156,11 @@ def test_a_spool_replayed_after_a_crash_between_commit_and_delete_gives_one_row_
     assert [(r.sequence, r.spooled) for r in recorded] == [(70, True), (71, True), (72, True)]
     with demo_line.factory() as session:
         assert session.scalar(select(func.count()).where(AuditEvent.action == "RESULT_RECORDED")) == 3
+
+
+def test_a_group_with_a_result_twice_keeps_the_arrival_order(demo_line):
+    equipment_id = demo_line.equipment_id("SCR01-SPINDLE")
+    batch = [a_block(equipment_id, seq) for seq in (80, 81, 80, 82)]
+    assert record_results(demo_line.factory, batch, edge_id="e") == [
+        Recorded.NEW, Recorded.NEW, Recorded.DUPLICATE, Recorded.NEW]
+    assert [r.sequence for r in demo_line.recorded("SCR01-SPINDLE")] == [80, 81, 82]
