@@ -30,7 +30,9 @@ class ResultCapture:
         # Every poll reads the whole block (one request on a PLC that keeps it contiguous): a new
         # result is then already in hand when result_ready is seen, with no second round trip.
         self.tags = tuple(block_tags(adapter.device))
-        self.durable_at: dict[int, float] = {}  # seq -> perf_counter when it became durable (bench, diagnostics)
+        # Diagnostics (bench/acquisition.py): seq -> perf_counter when its block was read, when it was durable.
+        self.read_at: dict[int, float] = {}
+        self.durable_at: dict[int, float] = {}
         self._stored_seq: int | None = None  # last sequence made durable by this process
         self._acked: tuple[int, float] | None = None  # (sequence, monotonic time) of our last ack
 
@@ -55,6 +57,7 @@ class ResultCapture:
         if ready.value != 1 or not seq.value or not (ready.is_good and seq.is_good) \
                 or self._just_acked(int(seq.value)):  # type: ignore[arg-type]
             return None
+        _note(self.read_at, int(seq.value), keep_first=True)  # type: ignore[arg-type]
         return await self._capture(int(seq.value), tags)  # type: ignore[arg-type]
 
     def _just_acked(self, seq: int) -> bool:
@@ -78,7 +81,7 @@ class ResultCapture:
                 log.exception("%s: result %d could not be stored", self.adapter.device.name, seq)
                 return None
             self._stored_seq = seq
-            self._note_durable(seq)
+            _note(self.durable_at, seq)
         try:
             await self.adapter.write("result_ack", seq)  # only now: the result is durable
         except EquipmentError as exc:
@@ -88,7 +91,9 @@ class ResultCapture:
         self._acked = (seq, time.monotonic())
         return outcome
 
-    def _note_durable(self, seq: int) -> None:
-        if len(self.durable_at) >= 100_000:
-            self.durable_at.clear()  # diagnostics only: never let it grow without bound
-        self.durable_at[seq] = time.perf_counter()
+
+def _note(times: dict[int, float], seq: int, keep_first: bool = False) -> None:
+    if len(times) >= 100_000:
+        times.clear()  # diagnostics only: never let it grow without bound
+    if not (keep_first and seq in times):
+        times[seq] = time.perf_counter()
