@@ -42,7 +42,7 @@ from mes.security.permissions import Permission, has_permission
 from web.i18n import gettext as _
 from web.i18n import state_label
 from web.permissions import requires
-from web.terminal_context import machine_view, open_stop, unit_view
+from web.terminal_context import StepCache, machine_view, open_stop, unit_view
 from web.terminal_messages import Outcome, refusal, unknown_barcode
 
 bp = Blueprint("terminal", __name__, url_prefix="/terminal")
@@ -111,8 +111,14 @@ def index():  # type: ignore[no-untyped-def]
 def screen(db: Session, terminal: Terminal, station: Station) -> dict[str, Any]:
     """Everything the screen shows; the outcome is shown once."""
     serial = session.get(UNIT_KEY)
-    return {**panel_context(db, terminal, station), "unit": unit_view(db, serial, station) if serial else None,
+    view = unit_view(db, serial, station, _steps()) if serial else None
+    return {**panel_context(db, terminal, station), "unit": view,
             "outcome": session.pop(OUTCOME_KEY, None), "override": session.get(OVERRIDE_KEY), "reasons": _reasons()}
+
+
+def _steps() -> StepCache:
+    """This app's cache of steps' master data (per app: a test's fresh database never sees another's)."""
+    return current_app.extensions.setdefault("mes.terminal_steps", StepCache())
 
 
 def panel_context(db: Session, terminal: Terminal, station: Station) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -24,12 +25,11 @@ from mes.models import (
     RoutingOperation,
     Station,
     Unit,
-    WorkInstruction,
     WorkOrder,
 )
 from mes.production.downtime import STOPPED_GROUPS
 from mes.production.measurements import plan_of
-from mes.production.terminals import documents_of, instruction_of
+from mes.production.terminals import instruction_of
 
 
 @dataclass(frozen=True)
@@ -79,38 +79,126 @@ class UnitView:
     record: OperationRecord | None
     last_record: OperationRecord | None
     next_step: str
-    instruction: WorkInstruction | None = None
-    documents: list[InstructionDocument] = field(default_factory=list)
+    instruction: Instruction | None = None
+    documents: list[Document] = field(default_factory=list)
     components: list[ComponentLine] = field(default_factory=list)
     plan: list[PlanItem] = field(default_factory=list)
 
 
-def unit_view(session: Session, serial: str, station: Station) -> UnitView | None:
+@dataclass(frozen=True)
+class Document:
+    """An instruction document as the screen lists it (the content is served on its own)."""
+
+    id: int
+    title: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """An operation's instruction text and its revision."""
+
+    text: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """An item of an operation's data collection plan, as plain values."""
+
+    name: str
+    unit: str
+    low: float | None
+    high: float | None
+    from_machine: bool
+    required: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a work order's operation looks like on the screen: master data, the same for every unit."""
+
+    product: str
+    work_order: str
+    lot: str
+    name: str
+    station_type: str
+    routing_operation_id: int | None
+    instruction: Instruction | None
+    documents: tuple[Document, ...]
+    bom_lines: tuple[tuple[int, str, str, str, Decimal], ...]  # id, part, description, capture, quantity
+    plan: tuple[PlanSpec, ...]
+    next_after: dict[int | None, str]  # seq -> "seq name (station type)" of each operation
+
+
+class StepCache:
+    """Steps by (work order, operation), kept `ttl_s`: the screen and its refreshes re-read only what changes.
+
+    An engineer's edit of an instruction or plan shows on terminals within `ttl_s`.
+    """
+
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self.ttl_s = ttl_s
+        self._steps: dict[tuple[int, int | None], tuple[float, Step]] = {}
+
+    def get(self, session: Session, work_order_id: int, seq: int | None) -> Step:
+        """The step, from the cache when fresh."""
+        key = (work_order_id, seq)
+        cached = self._steps.get(key)
+        if cached is None or time.monotonic() - cached[0] >= self.ttl_s:
+            cached = (time.monotonic(), _load_step(session, work_order_id, seq))
+            self._steps[key] = cached  # a dict item assignment: atomic under the GIL
+        return cached[1]
+
+
+def _load_step(session: Session, work_order_id: int, seq: int | None) -> Step:
+    wo = session.get_one(WorkOrder, work_order_id)
+    product = session.get_one(Product, wo.product_id)
+    operations = {op.seq: op for op in session.scalars(
+        select(RoutingOperation).where(RoutingOperation.routing_id == wo.routing_id))}
+    operation = operations.get(seq) if seq is not None else None
+    next_after = {op.seq: f"{op.seq} {op.name} ({op.station_type})" for op in operations.values()}
+    if operation is None:
+        return Step(f"{product.model} ({product.gtin})", wo.number, wo.lot_number, "", "", None, None, (), (), (),
+                    next_after)
+    instruction = instruction_of(session, operation.id)
+    documents = tuple(Document(d.id, d.title, d.content_type) for d in session.execute(
+        select(InstructionDocument.id, InstructionDocument.title, InstructionDocument.content_type)
+        .where(InstructionDocument.routing_operation_id == operation.id).order_by(InstructionDocument.id)))
+    lines: list[BomLine] = []
+    if wo.bom_id is not None:
+        last_seq = max(operations)
+        lines = [ln for ln in session.scalars(select(BomLine).where(BomLine.bom_id == wo.bom_id)
+                                              .order_by(BomLine.position))
+                 if ln.operation_seq == seq or (ln.operation_seq is None and seq == last_seq)]
+    plan = tuple(PlanSpec(spec.name, spec.unit, spec.low, spec.high, spec.source_tag is not None, spec.required)
+                 for spec in sorted(plan_of(session, operation.id).values(), key=lambda spec: spec.id))
+    return Step(f"{product.model} ({product.gtin})", wo.number, wo.lot_number, operation.name, operation.station_type,
+                operation.id, Instruction(instruction.text, instruction.revision) if instruction else None, documents,
+                tuple((ln.id, ln.part_number, ln.description, ln.capture, ln.quantity) for ln in lines), plan,
+                next_after)
+
+
+def unit_view(session: Session, serial: str, station: Station, steps: StepCache | None = None) -> UnitView | None:
     """The unit's current step at this station, or None when no unit has that serial."""
     unit = session.scalars(select(Unit).where(Unit.serial == serial)).one_or_none()
     if unit is None:
         return None
-    wo = session.get_one(WorkOrder, unit.work_order_id)
-    product = session.get_one(Product, wo.product_id)
-    operations = {op.seq: op for op in session.scalars(
-        select(RoutingOperation).where(RoutingOperation.routing_id == wo.routing_id))}
     seq = unit.open_seq if unit.open_seq is not None else unit.next_seq
-    operation = operations.get(seq) if seq is not None else None
+    step = (steps or StepCache(0)).get(session, unit.work_order_id, seq)
     record = _open_record(session, unit, station)
     last = session.scalars(select(OperationRecord).where(OperationRecord.unit_id == unit.id,
                                                          OperationRecord.completed_at.is_not(None))
                            .order_by(OperationRecord.id.desc()).limit(1)).first()
-    view = UnitView(serial=unit.serial, product=f"{product.model} ({product.gtin})", work_order=wo.number,
-                    lot=wo.lot_number, status=unit.status, on_hold=unit.on_hold, seq=seq,
-                    step_name=operation.name if operation else "",
-                    station_type=operation.station_type if operation else "",
-                    open_here=record is not None, record=record, last_record=last,
-                    next_step=_next_step_text(operations, unit))
-    if operation is not None:
-        view.instruction = instruction_of(session, operation.id)
-        view.documents = documents_of(session, operation.id)
-        view.components = _components(session, unit, wo, operation.seq, max(operations))
-        view.plan = _plan(session, operation.id, record)
+    view = UnitView(serial=unit.serial, product=step.product, work_order=step.work_order, lot=step.lot,
+                    status=unit.status, on_hold=unit.on_hold, seq=seq, step_name=step.name,
+                    station_type=step.station_type, open_here=record is not None, record=record, last_record=last,
+                    next_step=step.next_after.get(unit.next_seq, "") if unit.next_seq is not None else "")
+    if step.routing_operation_id is not None:
+        view.instruction = step.instruction
+        view.documents = list(step.documents)
+        view.components = _components(session, unit, step)
+        view.plan = _plan(step, record)
     return view
 
 
@@ -123,32 +211,23 @@ def _open_record(session: Session, unit: Unit, station: Station) -> OperationRec
         .order_by(OperationRecord.id.desc())).first()
 
 
-def _next_step_text(operations: dict[int, RoutingOperation], unit: Unit) -> str:
-    if unit.next_seq is None or unit.next_seq not in operations:
-        return ""
-    op = operations[unit.next_seq]
-    return f"{op.seq} {op.name} ({op.station_type})"
-
-
-def _components(session: Session, unit: Unit, wo: WorkOrder, seq: int, last_seq: int) -> list[ComponentLine]:
-    """BOM lines due at this operation (a line without an operation is due at the last one)."""
-    if wo.bom_id is None:
+def _components(session: Session, unit: Unit, step: Step) -> list[ComponentLine]:
+    """The step's BOM lines and how much of each the unit has."""
+    if not step.bom_lines:
         return []
-    lines = session.scalars(select(BomLine).where(BomLine.bom_id == wo.bom_id).order_by(BomLine.position))
-    due = [ln for ln in lines if ln.operation_seq == seq or (ln.operation_seq is None and seq == last_seq)]
     done = dict(session.execute(select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
                                 .where(ComponentConsumption.unit_id == unit.id)
                                 .group_by(ComponentConsumption.bom_line_id)).all())
-    return [ComponentLine(ln.part_number, ln.description, ln.capture, ln.quantity, Decimal(done.get(ln.id) or 0))
-            for ln in due]
+    return [ComponentLine(part, description, capture, quantity, Decimal(done.get(line_id) or 0))
+            for line_id, part, description, capture, quantity in step.bom_lines]
 
 
-def _plan(session: Session, routing_operation_id: int, record: OperationRecord | None) -> list[PlanItem]:
+def _plan(step: Step, record: OperationRecord | None) -> list[PlanItem]:
     taken = {m.name: m for m in record.measurements} if record is not None else {}
     items = []
-    for spec in sorted(plan_of(session, routing_operation_id).values(), key=lambda s: s.id):
+    for spec in step.plan:
         measured = taken.get(spec.name)
-        items.append(PlanItem(spec.name, spec.unit, spec.low, spec.high, spec.source_tag is not None, spec.required,
+        items.append(PlanItem(spec.name, spec.unit, spec.low, spec.high, spec.from_machine, spec.required,
                               measured.value if measured else None, measured.passed if measured else None))
     return items
 
