@@ -169,6 +169,7 @@ def start_session(db: Session, user: User, method: str) -> None:
     user.last_login_at = utcnow()
     record_audit(db, actor=_actor(user), action="LOGIN", entity="app_user", entity_id=str(user.id),
                  reason=None if method == "password" else method)
+    _signed_in_users().forget(user.id)  # the pages read the account as it is now (e.g. just unlocked)
     session.clear()  # a new session id on sign-in: no session fixation
     session["user_id"] = user.id
     session["lang"] = user.language
