@@ -134,7 +134,9 @@ class Unit(Base):
 
     __tablename__ = "unit"
     __table_args__ = (CheckConstraint(
-        "status IN ('allocated', 'in_progress', 'completed', 'scrapped', 'consumed')", name="status"),)
+        "status IN ('allocated', 'in_progress', 'completed', 'scrapped', 'consumed')", name="status"),
+        # "does the order still have units to build?" on every completion, without counting them all
+        Index("ix_unit_work_order_status", "work_order_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(40), unique=True)  # unique site-wide, never reused
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
@@ -195,6 +197,8 @@ class ComponentConsumption(Base):
         UniqueConstraint("component_unit_id"),
         UniqueConstraint("part_number", "component_serial"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        # where-used of a purchased serialized part, which is known by its serial alone
+        Index("ix_component_consumption_component_serial", "component_serial"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NoReturn
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mes.compliance.audit import AuditActor
 from mes.domain.labels import ScannedIdentity, parse_scan
@@ -17,8 +19,9 @@ from mes.models import BomLine, ComponentConsumption, MaterialLot, Product, Unit
 from mes.production.common import (
     audit,
     lock_unit,
+    memo,
     open_record,
-    routing_steps,
+    production_steps,
     today,
     unit_state,
     work_order_of,
@@ -71,11 +74,15 @@ def consume_component(session: Session, actor: AuditActor, serial: str, scan: st
                                material_lot_id=component.lot.id if component.lot else None,
                                component_unit_id=component.unit.id if component.unit else None,
                                component_serial=component.serial)
-    try:
-        with session.begin_nested():  # the unique constraints are the last word on "consumed once"
-            session.add(row)
-    except IntegrityError as exc:
-        raise ComponentAlreadyConsumed(serial=component.serial) from exc
+    if component.serial is None:
+        session.add(row)  # no serial, so no unique constraint to trip: no savepoint round trips
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():  # the unique constraints are the last word on "consumed once"
+                session.add(row)
+        except IntegrityError as exc:
+            raise ComponentAlreadyConsumed(serial=component.serial) from exc
     what = f"{component.part_number} lot {component.lot.lot_number if component.lot else '-'} " \
            f"sn {component.serial or '-'} qty {qty}"
     audit(session, actor, "CREATE", "component_consumption", row.id, new=f"{unit.serial} ← {what}")
@@ -116,10 +123,15 @@ def _component_unit(session: Session, identity: ScannedIdentity, unit: Unit) -> 
     return Component(gtin, unit=component, serial=component.serial)
 
 
+def bom_lines(session: Session, bom_id: int | None) -> list[BomLine]:
+    """The lines of a BOM in position order, read once per transaction."""
+    query = select(BomLine).where(BomLine.bom_id == bom_id).order_by(BomLine.position)
+    return memo(session, ("bom", bom_id), lambda: list(session.scalars(query)))
+
+
 def _bom_line(session: Session, wo: WorkOrder, part_number: str, seq: int) -> BomLine:
     """The BOM line of the work order that accepts the part at this operation."""
-    lines = session.scalars(select(BomLine).where(BomLine.bom_id == wo.bom_id).order_by(BomLine.position))
-    for line in lines:
+    for line in bom_lines(session, wo.bom_id):
         if line.accepts(part_number) and line.operation_seq in (None, seq):
             return line
     raise WrongPart(f"operation {seq}", part=part_number)
@@ -146,37 +158,51 @@ def _check_not_too_many(session: Session, unit: Unit, line: BomLine, qty: Decima
 
 
 def _take_from_lot(session: Session, lot: MaterialLot, qty: Decimal, scanned_expiry: date | None) -> None:
-    """Check the lot may be used today and decrement it atomically (never below zero)."""
-    session.refresh(lot, with_for_update=True)
+    """Check the lot may be used today and decrement it atomically (never below zero).
+
+    One UPDATE both checks (released, not expired, enough left) and takes the quantity, so no other
+    transaction can release, quarantine or empty the lot between the check and the take; only when
+    it refuses is the lot read again, to say why.
+    """
+    if scanned_expiry is not None and scanned_expiry < today():
+        raise LotExpired(lot=lot.lot_number, expiry=scanned_expiry.isoformat())
+    usable = (MaterialLot.id == lot.id, MaterialLot.status == "released", MaterialLot.quantity_on_hand >= qty,
+              or_(MaterialLot.expiry.is_(None), MaterialLot.expiry >= today()))
+    left = session.execute(
+        update(MaterialLot).where(*usable).values(quantity_on_hand=MaterialLot.quantity_on_hand - qty)
+        .returning(MaterialLot.quantity_on_hand).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if left is None:
+        _refusal(session, lot, qty)
+    set_committed_value(lot, "quantity_on_hand", left)
+
+
+def _refusal(session: Session, lot: MaterialLot, qty: Decimal) -> NoReturn:
+    """Why the lot could not be taken from: not released, expired, or not enough left."""
+    session.refresh(lot)
     if lot.status != "released":
         raise LotNotReleased(lot=lot.lot_number, status=lot.status)
-    expiry = min(d for d in (lot.expiry, scanned_expiry, date.max) if d is not None)
-    if expiry < today():
-        raise LotExpired(lot=lot.lot_number, expiry=expiry.isoformat())
-    taken = session.execute(
-        update(MaterialLot).where(MaterialLot.id == lot.id, MaterialLot.quantity_on_hand >= qty)
-        .values(quantity_on_hand=MaterialLot.quantity_on_hand - qty).execution_options(synchronize_session=False)
-    )
-    if taken.rowcount == 0:  # type: ignore[attr-defined]
-        raise InsufficientQuantity(lot=lot.lot_number, quantity=qty)
-    session.refresh(lot)
+    if lot.expiry is not None and lot.expiry < today():
+        raise LotExpired(lot=lot.lot_number, expiry=lot.expiry.isoformat())
+    raise InsufficientQuantity(lot=lot.lot_number, quantity=qty)
 
 
 def check_components_complete(session: Session, unit: Unit, seq: int) -> None:
     """Raise when BOM lines due at this operation are not fully scanned (lines without one: at the last)."""
     wo = work_order_of(session, unit)
     last = unit.next_seq == seq and _is_last(session, wo, seq)
-    lines = session.scalars(select(BomLine).where(BomLine.bom_id == wo.bom_id))
-    due = [ln for ln in lines if ln.operation_seq == seq or (ln.operation_seq is None and last)]
-    missing = []
-    for line in due:
-        done = session.scalar(select(func.coalesce(func.sum(ComponentConsumption.quantity), 0)).where(
-            ComponentConsumption.unit_id == unit.id, ComponentConsumption.bom_line_id == line.id))
-        if Decimal(done or 0) < line.quantity:
-            missing.append(line.part_number)
+    due = [ln for ln in bom_lines(session, wo.bom_id) if ln.operation_seq == seq or (ln.operation_seq is None and last)]
+    if not due:
+        return
+    query = (select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
+             .where(ComponentConsumption.unit_id == unit.id,
+                    ComponentConsumption.bom_line_id.in_([line.id for line in due]))
+             .group_by(ComponentConsumption.bom_line_id))
+    done = {line_id: Decimal(total or 0) for line_id, total in session.execute(query)}
+    missing = [line.part_number for line in due if done.get(line.id, Decimal(0)) < line.quantity]
     if missing:
         raise MissingComponents(parts=", ".join(missing))
 
 
 def _is_last(session: Session, wo: WorkOrder, seq: int) -> bool:
-    return max(op.seq for op in routing_steps(session, wo.routing_id)) == seq
+    return max(op.seq for op in production_steps(session, wo.routing_id)) == seq

@@ -16,15 +16,23 @@ from mes.production.common import (
     audit,
     get_by,
     lock_unit,
+    memo,
     open_record,
-    routing_steps,
+    production_steps,
+    remember_started,
     today,
     unit_state,
     work_order_of,
 )
 from mes.production.components import check_components_complete
 from mes.production.errors import InvalidInput, WrongWorkOrderStatus
-from mes.production.measurements import MeasurementInput, add_measurements, check_plan_complete
+from mes.production.measurements import (
+    MeasurementInput,
+    add_measurements,
+    check_plan_complete,
+    started_here,
+    values_of,
+)
 from mes.production.workorders import update_work_order_progress
 from mes.quality.holds import record_hold
 
@@ -36,9 +44,9 @@ def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, 
     wo = work_order_of(session, unit)
     if wo.status not in ("released", "in_progress"):
         raise WrongWorkOrderStatus(status=wo.status, needed="released")
-    station = get_by(session, Station, "Station", code=station_code)
+    station = memo(session, ("station", station_code), lambda: get_by(session, Station, "Station", code=station_code))
     equipment_id = _equipment_id(session, station, equipment_code)
-    operations = routing_steps(session, wo.routing_id)
+    operations = production_steps(session, wo.routing_id)
     step = check_can_start(as_steps(operations), unit_state(unit), seq, station.station_type)
     operation = next(op for op in operations if op.seq == step.seq)
     overrides = check_start_allowed(session, actor, serial, seq, operation, equipment_id, today())
@@ -53,7 +61,10 @@ def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, 
     session.flush()
     link_overrides(overrides, record)
     audit(session, actor, "CREATE", "operation_record", record.id, new=f"{serial} op {seq} at {station_code}")
-    update_work_order_progress(session, actor, wo)
+    if wo.status == "released":  # a running order stays running when one more unit starts
+        update_work_order_progress(session, actor, wo)
+    started_here(session)[record.id] = []  # no values yet: completion need not read them back
+    remember_started(session, unit, record)
     return record
 
 
@@ -79,9 +90,10 @@ def complete_operation(session: Session, actor: AuditActor, serial: str, seq: in
     if record is None:  # open_seq is set only together with an open record; never trust it blindly
         raise OperationNotStarted(seq=seq)
     add_measurements(session, actor, unit, record, measurements)
-    passed = not failed and all(m.passed for m in record.measurements)
+    values = values_of(session, record)
+    passed = not failed and all(ok for _name, ok in values)
     if passed:
-        check_plan_complete(session, record)
+        check_plan_complete(session, record, {name for name, _ok in values})
         check_components_complete(session, unit, seq)
     record.result = "pass" if passed else "fail"
     record.completed_at = utcnow()
@@ -90,13 +102,13 @@ def complete_operation(session: Session, actor: AuditActor, serial: str, seq: in
     if passed:
         _advance(session, actor, unit, seq)
     else:
-        open_nonconformance(session, actor, unit, record)
+        open_nonconformance(session, actor, unit, record, [name for name, ok in values if not ok])
     return record
 
 
 def _advance(session: Session, actor: AuditActor, unit: Unit, seq: int) -> None:
     wo = work_order_of(session, unit)
-    unit.next_seq = seq_after(as_steps(routing_steps(session, wo.routing_id)), seq)
+    unit.next_seq = seq_after(as_steps(production_steps(session, wo.routing_id)), seq)
     if unit.next_seq is None:
         audit(session, actor, "UPDATE", "unit", unit.serial, field="status", old=unit.status, new="completed")
         unit.status = "completed"
@@ -105,9 +117,10 @@ def _advance(session: Session, actor: AuditActor, unit: Unit, seq: int) -> None:
         update_work_order_progress(session, actor, wo)
 
 
-def open_nonconformance(session: Session, actor: AuditActor, unit: Unit, record: OperationRecord) -> Nonconformance:
+def open_nonconformance(session: Session, actor: AuditActor, unit: Unit, record: OperationRecord,
+                        failed: list[str] | None = None) -> Nonconformance:
     """Open an NC for a failed operation and hold the unit until it is dispositioned."""
-    failed = [m.name for m in record.measurements if not m.passed]
+    failed = [m.name for m in record.measurements if not m.passed] if failed is None else failed
     text = f"op {record.seq} failed" + (f": out of limits {', '.join(failed)}" if failed else "")
     nc = Nonconformance(number=f"NC-{unit.serial}-{record.id}", unit_id=unit.id, operation_record_id=record.id,
                         description=text[:500], status="open")

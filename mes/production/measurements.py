@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
 from mes.domain.limits import Limits, within_limits
 from mes.domain.routing import OperationNotStarted, check_active
 from mes.models import Measurement, MeasurementSpec, OperationRecord, Unit, utcnow
-from mes.production.common import audit, lock_unit, open_record, unit_state
+from mes.production.common import audit, lock_unit, memo, open_record, unit_state
 from mes.production.errors import InvalidInput, MeasurementMissing, UnknownMeasurement
 
 
@@ -26,9 +26,14 @@ class MeasurementInput:
 
 
 def plan_of(session: Session, routing_operation_id: int) -> dict[str, MeasurementSpec]:
-    """The data collection plan of an operation, by measurement name."""
+    """The data collection plan of an operation, by measurement name (read once per transaction)."""
     query = select(MeasurementSpec).where(MeasurementSpec.routing_operation_id == routing_operation_id)
-    return {spec.name: spec for spec in session.scalars(query)}
+    return memo(session, ("plan", routing_operation_id), lambda: {spec.name: spec for spec in session.scalars(query)})
+
+
+def started_here(session: Session) -> dict[int, list[tuple[str, bool]]]:
+    """Operation records started in this transaction -> (name, passed) of the values recorded on them since."""
+    return memo(session, "started_here", dict)
 
 
 def add_measurements(session: Session, actor: AuditActor, unit: Unit, record: OperationRecord,
@@ -37,16 +42,20 @@ def add_measurements(session: Session, actor: AuditActor, unit: Unit, record: Op
     if not items:
         return []
     plan = plan_of(session, record.routing_operation_id)
-    rows = [_measurement(plan, item) for item in items]
-    record.measurements.extend(rows)
-    session.flush()
+    rows = [_measurement(plan, item, record.id) for item in items]
+    # One multi-row INSERT (the ORM would insert one row at a time to read back each id).
+    session.execute(insert(Measurement.__table__), [_columns(m) for m in rows])
+    session.expire(record, ["measurements"])  # read back from the database when someone asks
+    recorded = started_here(session).get(record.id)
+    if recorded is not None:
+        recorded.extend((m.name, m.passed) for m in rows)
     summary = ", ".join(f"{m.name}={m.value:g}{m.unit}{'' if m.passed else ' FAIL'}{' (manual)' if m.manual else ''}"
                         for m in rows)
     audit(session, actor, "CREATE", "measurement", f"{unit.serial}/op{record.seq}/rec{record.id}", new=summary)
     return rows
 
 
-def _measurement(plan: dict[str, MeasurementSpec], item: MeasurementInput) -> Measurement:
+def _measurement(plan: dict[str, MeasurementSpec], item: MeasurementInput, record_id: int) -> Measurement:
     spec = plan.get(item.name)
     if spec is None:
         raise UnknownMeasurement(name=item.name)
@@ -54,15 +63,30 @@ def _measurement(plan: dict[str, MeasurementSpec], item: MeasurementInput) -> Me
     passed = within_limits(item.value, limits)
     # A plan item with no equipment tag can only be typed in: it is manual whatever the caller says.
     manual = item.manual or spec.source_tag is None
-    return Measurement(name=spec.name, value=float(item.value), unit=spec.unit, low=spec.low, high=spec.high,
-                       passed=passed, manual=manual, source_tag=None if manual else spec.source_tag,
-                       taken_at=utcnow())
+    return Measurement(operation_record_id=record_id, name=spec.name, value=float(item.value), unit=spec.unit,
+                       low=spec.low, high=spec.high, passed=passed, manual=manual,
+                       source_tag=None if manual else spec.source_tag, taken_at=utcnow())
 
 
-def check_plan_complete(session: Session, record: OperationRecord) -> None:
-    """Raise when a required plan item has no value on the record."""
+def _columns(m: Measurement) -> dict[str, object]:
+    return {"operation_record_id": m.operation_record_id, "name": m.name, "value": m.value, "unit": m.unit,
+            "low": m.low, "high": m.high, "passed": m.passed, "manual": m.manual, "source_tag": m.source_tag,
+            "taken_at": m.taken_at}
+
+
+def values_of(session: Session, record: OperationRecord) -> list[tuple[str, bool]]:
+    """(name, passed) of every value on the record: known without a query when it was started in this transaction."""
+    recorded = started_here(session).get(record.id)
+    if recorded is not None:
+        return list(recorded)
+    query = select(Measurement.name, Measurement.passed).where(Measurement.operation_record_id == record.id)
+    return [(name, passed) for name, passed in session.execute(query)]
+
+
+def check_plan_complete(session: Session, record: OperationRecord, have: set[str] | None = None) -> None:
+    """Raise when a required plan item has no value on the record (`have`: the names it has, if known)."""
     plan = plan_of(session, record.routing_operation_id)
-    have = {m.name for m in record.measurements}
+    have = {name for name, _ok in values_of(session, record)} if have is None else have
     missing = sorted(name for name, spec in plan.items() if spec.required and name not in have)
     if missing:
         raise MeasurementMissing(names=", ".join(missing))

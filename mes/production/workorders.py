@@ -102,6 +102,10 @@ def unit_counts(session: Session, work_order_id: int) -> dict[str, int]:
 
 def update_work_order_progress(session: Session, actor: AuditActor, wo: WorkOrder) -> None:
     """Move the order to in_progress on its first unit, to completed once every unit is finished."""
+    if wo.status not in ("released", "in_progress"):
+        return  # held, completed or closed orders change status elsewhere
+    if wo.status == "in_progress" and _has_active_units(session, wo.id):
+        return  # the common case, answered from the (work_order_id, status) index without counting
     counts = unit_counts(session, wo.id)
     finished = counts.get("completed", 0) + counts.get("scrapped", 0) + counts.get("consumed", 0)
     active = counts.get("allocated", 0) + counts.get("in_progress", 0)
@@ -115,3 +119,8 @@ def update_work_order_progress(session: Session, actor: AuditActor, wo: WorkOrde
         wo.status = new
         if new == "completed":
             wo.completed_at = utcnow()
+
+
+def _has_active_units(session: Session, work_order_id: int) -> bool:
+    active = select(Unit.id).where(Unit.work_order_id == work_order_id, Unit.status.in_(("allocated", "in_progress")))
+    return session.scalars(active.limit(1)).first() is not None
