@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
+from mes.db import unit_of_work
 from mes.domain.errors import DomainError
 from mes.domain.labels import parse_scan
 from mes.models import Equipment, Station, Terminal, Unit, WorkOrder
@@ -82,18 +83,12 @@ def set_outcome(outcome: Outcome) -> None:
 def attempt(work: Callable[[Session], Outcome], not_found: Callable[[NotFound], Outcome] | None = None) -> Outcome:
     """Run one action in its own transaction; a refusal rolls it back and becomes the outcome."""
     try:
-        with concurrency_guard(), _unit_of_work() as db:
+        with concurrency_guard(), unit_of_work(sessions()) as db:
             return work(db)
     except NotFound as error:
         return not_found(error) if not_found else refusal(error)
     except DomainError as error:
         return refusal(error)
-
-
-def _unit_of_work():  # type: ignore[no-untyped-def]
-    from mes.db import unit_of_work
-
-    return unit_of_work(sessions())
 
 
 @bp.get("/")
