@@ -10,6 +10,7 @@ from mes.compliance.errors import SignatureRefused, WrongCredentials
 from mes.compliance.gating import grant_override
 from mes.models import User
 from mes.production.downtime import REASONS, end_downtime, record_downtime
+from mes.security.badges import find_badge_holder
 from mes.security.permissions import Permission
 from web.i18n import gettext as _
 from web.permissions import requires
@@ -128,12 +129,6 @@ def _lead(db: Session, typed: str) -> User | None:
 
 
 def _badge_holder(db: Session, badge: str) -> User | None:
-    """The account holding a scanned badge (keyed badges once mes.security.badges exists, else the plain hash)."""
-    try:
-        from mes.security.badges import find_badge_holder
-    except ImportError:  # before keyed badges (migration 0010)
-        from mes.security.users import badge_hash
-
-        return db.scalars(select(User).where(User.badge_hash == badge_hash(badge))).one_or_none()
+    """The account holding a scanned badge (an old-scheme badge that must be reassigned signs nothing)."""
     match = find_badge_holder(db, badge)
     return None if match.needs_reassignment else match.user

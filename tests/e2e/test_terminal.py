@@ -354,3 +354,22 @@ def test_the_live_panel_polling_does_not_keep_an_idle_session_open(app, client, 
     app.config["MES_SESSION_IDLE_S"] = 40
     response = client.get("/terminal/")
     assert (response.status_code == 200) == still_signed_in
+
+
+def test_the_line_lead_may_sign_the_override_with_a_scanned_badge_and_the_password(client, plant):
+    from mes.security.policy import AccountPolicy
+    from mes.security.users import assign_badge
+
+    _, (serial,) = released_order(plant, serials=1)
+    with unit_of_work(plant) as s:
+        assign_badge(s, ACTOR, "lead", "LEAD-0042", "1357", AccountPolicy.from_env())
+        for op in s.scalars(select(RoutingOperation).where(RoutingOperation.seq == 10)):
+            op.required_qualification = "SCREWING"
+    token = operator_at(client, "SCR01")
+    scan(client, token, serial)
+    page = client.post("/terminal/override", headers=PARTIAL, data={
+        "lead": "LEAD-0042", "password": "demo", "reason": "qualified tomorrow", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert f"Изделие {serial}: операция 10 начата." in page
+    with unit_of_work(plant) as s:
+        assert s.scalars(select(Override)).one().reason == "qualified tomorrow"
