@@ -174,9 +174,10 @@ def test_an_unexpected_failure_is_a_json_500_that_rolls_back(api, engine, monkey
     from mes.models import WorkOrder
     from mes.production import workorders
 
+    release = workorders.release_work_order
+
     def broken(session, actor, number):  # type: ignore[no-untyped-def]
-        session.add(WorkOrder(number="HALF-DONE", product_id=1, routing_id=1, quantity=1, lot_number="L",
-                              status="planned"))
+        release(session, actor, number)  # a real change, written to the transaction
         session.flush()
         raise RuntimeError("a bug")
 
@@ -187,4 +188,4 @@ def test_an_unexpected_failure_is_a_json_500_that_rolls_back(api, engine, monkey
     assert (response.status_code, response.get_json()["error"]["code"]) == (500, "internal_error")
     assert "a bug" not in response.get_data(as_text=True)  # no internals leak to the client
     with engine.connect() as conn:
-        assert conn.scalar(select(WorkOrder.id).where(WorkOrder.number == "HALF-DONE")) is None
+        assert conn.scalar(select(WorkOrder.status).where(WorkOrder.number == number)) == "planned"
