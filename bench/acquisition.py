@@ -23,7 +23,7 @@ from typing import Any
 
 # The helpers sit next to this script (its folder is on sys.path when it runs).
 import acquisition_protocols as protocols
-from acquisition_rigs import add_bench_line, free_port, plc_process, scratch_database, station_specs
+from acquisition_rigs import add_bench_line, free_port, running_plcs, scratch_database, station_specs
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,14 +43,12 @@ def figure(name: str, value: Any, unit: str, target: str = "") -> dict[str, Any]
 
 async def protocol_pairs(seconds: float) -> list[dict[str, Any]]:
     """Modbus poll→decode→store vs raw pymodbus; OPC UA subscription ingest vs raw asyncua."""
-    specs, _block = station_specs(1)
-    with scratch_database(None) as engine:
-        add_bench_line(engine, specs)
-        factory = session_factory(engine)
-        equipment_id = _equipment_id(factory, specs[0].name)
-        with tempfile.TemporaryDirectory() as tmp:
-            async with plc_process(specs, 0.5, Path(tmp) / "published.json"):
-                raw, pipeline, stored = await protocols.modbus_pair(specs[0], equipment_id, factory, 2 * seconds)
+    with scratch_database(None) as engine, tempfile.TemporaryDirectory() as tmp:
+        async with running_plcs(1, 0.5, Path(tmp) / "published.json") as (specs, _published):
+            add_bench_line(engine, specs)
+            factory = session_factory(engine)
+            equipment_id = _equipment_id(factory, specs[0].name)
+            raw, pipeline, stored = await protocols.modbus_pair(specs[0], equipment_id, factory, 2 * seconds)
     port = free_port()
     async with protocols.changing_opcua_server(port, variables=100, every_s=0.01) as names:
         ua_raw, ua_pipeline = await protocols.opcua_pair(f"opc.tcp://127.0.0.1:{port}/bench", names, 10, seconds)
@@ -72,11 +70,10 @@ def _equipment_id(factory: sessionmaker[Session], code: str) -> int:
 
 async def capture_latency(database_url: str | None, seconds: float) -> list[dict[str, Any]]:
     """ResultReady → committed row, 20 stations at 1 cycle/s each, p50 and p99."""
-    specs, _block = station_specs(STATIONS)
     with scratch_database(database_url) as engine, tempfile.TemporaryDirectory() as tmp:
-        add_bench_line(engine, specs)
         kind = engine.dialect.name
-        async with plc_process(specs, 1.0, Path(tmp) / "published.json") as published:
+        async with running_plcs(STATIONS, 1.0, Path(tmp) / "published.json") as (specs, published):
+            add_bench_line(engine, specs)
             edge = Edge(session_factory(engine), "BENCH", EdgeSettings(edge_id="bench", spool_dir=Path(tmp)))
             before = _cpu()
             await _run_edge_for(edge, seconds)

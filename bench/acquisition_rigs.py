@@ -90,6 +90,25 @@ class TimedResults(ResultChannel):
             self.published_at[self.published.seq] = time.perf_counter()
 
 
+class PlcsNotStarted(RuntimeError):
+    """The simulator process did not come up, usually a port another process took after free_port()."""
+
+
+@asynccontextmanager
+async def running_plcs(count: int, cycle_s: float, out: Path, attempts: int = 3
+                       ) -> AsyncIterator[tuple[list[DeviceSpec], dict[str, dict[str, float]]]]:
+    """`count` simulated spindles on fresh free ports in a child process: (specs, publication times)."""
+    for attempt in range(1, attempts + 1):
+        specs, _block = station_specs(count)
+        try:
+            async with plc_process(specs, cycle_s, out) as published:
+                yield specs, published
+                return
+        except PlcsNotStarted:
+            if attempt == attempts:
+                raise
+
+
 @asynccontextmanager
 async def plc_process(specs: list[DeviceSpec], cycle_s: float, out: Path) -> AsyncIterator[dict[str, dict[str, float]]]:
     """The specs' simulators in a child process; yields a dict filled with publication times at the end."""
@@ -102,7 +121,7 @@ async def plc_process(specs: list[DeviceSpec], cycle_s: float, out: Path) -> Asy
     try:
         line = await asyncio.wait_for(child.stdout.readline(), timeout=60)
         if line.strip() != b"ready":
-            raise RuntimeError("the PLC simulators did not start")
+            raise PlcsNotStarted("the PLC simulators did not start (a port taken meanwhile?)")
         yield published
     finally:
         child.stdin.close()
