@@ -20,7 +20,14 @@ from mes.models import Bom, Brand, MeasurementSpec, Product, Recipe, Routing, Us
 from mes.production import masterdata as md
 from mes.production.common import get_by, routing_steps
 from mes.production.masterdata_errors import InvalidMasterData
-from mes.production.masterdata_products import BrandInput, ProductInput, create_brand, create_product
+from mes.production.masterdata_products import (
+    BrandInput,
+    ProductInput,
+    create_brand,
+    create_product,
+    update_brand,
+    update_product,
+)
 from mes.production.masterdata_signing import approval_status
 from mes.security.permissions import Permission
 from web.admin import actor, after_signing, bp, field, refused, render, signing
@@ -60,7 +67,8 @@ def products_page(**extra: Any) -> str:
             list(brand.products)  # loaded before the session closes
         codes = sorted({r.code for r in s.scalars(select(Routing))})
     return render("admin/products.html", brands=brands, routings=routings, routing_codes=codes,
-                  brand_fields=zip(BRAND_FIELDS, BRAND_LABELS, strict=True), **extra)
+                  brand_fields=zip(BRAND_FIELDS, BRAND_LABELS, strict=True),
+                  brand_edit_fields=list(zip(BRAND_FIELDS, BRAND_LABELS, strict=True))[1:], **extra)
 
 
 @bp.get("/products")
@@ -107,6 +115,40 @@ def routings_page(**extra: Any) -> str:
         rows = [(r, person(s, r.created_by_id), person(s, r.approved_by_id)) for r in s.scalars(
             select(Routing).order_by(Routing.code, Routing.version.desc()))]
     return render("admin/routings.html", rows=rows, **extra)
+
+
+@bp.post("/brands/<code>")
+@requires(Permission.MASTER_DATA_EDIT)
+def edit_brand(code: str):  # type: ignore[no-untyped-def]
+    """Change a brand's name, prefix, schemes or label templates, with a reason (audited old → new)."""
+    try:
+        values = {name: field(name, label, 80) for name, label in zip(BRAND_FIELDS, BRAND_LABELS, strict=True)
+                  if name != "code"}
+        reason = field("reason", "Reason", 500)
+        with transaction() as s:
+            update_brand(s, actor(), code, BrandInput(code=code, **values), reason)
+    except DomainError as exc:
+        return refused(products_page, exc, f"brand-{code}")
+    flash(_("Brand {code} saved.").format(code=code), "success")
+    return redirect(url_for("admin.products"), 303)
+
+
+@bp.post("/products/<gtin>")
+@requires(Permission.MASTER_DATA_EDIT)
+def edit_product(gtin: str):  # type: ignore[no-untyped-def]
+    """Change a product's model, revision, registration certificate or routing, with a reason (audited)."""
+    try:
+        data = ProductInput(gtin, field("model", "Model"), field("revision", "Revision", 20),
+                            field("registration_number", "Registration certificate", 60, required=False) or None,
+                            optional_date(request.form.get("registration_date", ""), "Registration date"),
+                            field("routing", "Routing", 40, required=False) or None)
+        reason = field("reason", "Reason", 500)
+        with transaction() as s:
+            update_product(s, actor(), gtin, data, reason)
+    except DomainError as exc:
+        return refused(products_page, exc, f"edit-{gtin}")
+    flash(_("Product {gtin} saved.").format(gtin=gtin), "success")
+    return redirect(url_for("admin.products"), 303)
 
 
 @bp.get("/routings")

@@ -215,3 +215,25 @@ def test_a_role_change_and_a_deactivation_take_effect_at_once_and_are_audited(ap
             select(AuditEvent).filter_by(entity="app_user", entity_id=str(user.id), action="UPDATE"))}
     assert ("role", '"operator"', '"line_lead"', "promoted") in changes
     assert ("active", "true", "false", "left the company") in changes
+
+
+def test_a_products_registration_certificate_and_a_brands_scheme_are_edited_with_a_reason(app, seeded):
+    from mes.models import Brand, Product
+
+    client = app.test_client()
+    sign_in(client, "process")
+    edit = {"model": "PM-100", "revision": "B", "registration_number": "РЗН 2026/77",
+            "registration_date": "2026-05-01", "routing": "", "reason": "new certificate"}
+    assert post(client, "/admin/products/04607123000014", edit, "/admin/products").status_code == 303
+    bad = post(client, "/admin/brands/MEDTEK", {"name": "Medtek", "gs1_company_prefix": "46071", "serial_scheme": "X",
+                                                "lot_scheme": "L{seq:03d}", "label_template_set": "t", "reason": "x"},
+               "/admin/products")
+    assert bad.status_code == 422 and "6 to 12 digits" in bad.get_data(as_text=True)
+    with seeded() as s:
+        product = s.scalars(select(Product).filter_by(gtin="04607123000014")).one()
+        assert product.revision == "B" and product.registration_number == "РЗН 2026/77"
+        assert product.routing_id is not None  # "unchanged" kept it
+        assert s.scalars(select(Brand).filter_by(code="MEDTEK")).one().gs1_company_prefix == "4607123"
+        reasons = {e.field: e.reason for e in s.scalars(select(AuditEvent).filter_by(
+            entity="product", entity_id=str(product.id), action="UPDATE"))}
+    assert reasons["registration_number"] == "new certificate" and "revision" in reasons

@@ -106,6 +106,11 @@ RUSSIAN: dict[str, str] = {
     "Number schemes use {yy}, {yyyy}, {mm}, {dd} and a fixed-width {seq:06d}.":
         "В схемах номеров используются {yy}, {yyyy}, {mm}, {dd} и {seq:06d} фиксированной ширины.",
     "Brand {code} created.": "Бренд {code} создан.",
+    "Brand {code} saved.": "Бренд {code} сохранён.",
+    "Product {gtin} saved.": "Изделие {gtin} сохранено.",
+    "Edit product": "Изменить изделие",
+    "Edit brand": "Изменить бренд",
+    "unchanged": "без изменений",
     "Product {gtin} created.": "Изделие {gtin} создано.",
     # Routings
     "Version": "Версия",
