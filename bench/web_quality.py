@@ -8,6 +8,8 @@ list page counts open exceptions for 10 batches, as a QA desk with a backlog wou
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import insert, select
 
 from bench.production_data import prepare_site
@@ -37,3 +39,46 @@ def prepare_quality_data(database_url: str, units: int) -> None:
                  "created_at": now, "completed_at": now} for i in range(49)])
     finally:
         engine.dispose()
+
+
+def main() -> None:
+    """Only the quality pages (and the line page as the same-run reference), on a fresh server."""
+    import shutil
+    import signal
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    from bench import web
+
+    parser = web._parser()
+    parser.description = "Quality workspace pages only, with the line page as the same-run reference."
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run scripts/install-system-deps.sh (as root)")
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = web._prepare_database(Path(tmp))
+        prepare_quality_data(database_url, args.batch_units)
+        port = web._free_port()
+        server = web._start_web(Path(tmp), database_url, port, args.clients)
+        stop = threading.Event()
+        writer = threading.Thread(target=web._play_edge, args=(database_url, stop), name="bench-edge")
+        try:
+            web._wait_for_port(port, server)
+            cookie, quality_cookie = web._session_cookie(port), web._session_cookie(port, "quality")
+            writer.start()
+            figures = (web._wrk(port, "/lines/L1", cookie, args.clients, args.seconds, "page")
+                       + web._quality_scenarios(port, quality_cookie, args))
+        finally:
+            stop.set()
+            if writer.is_alive():
+                writer.join()
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
+    for figure in figures:
+        print(json.dumps(figure) if args.json else f"{figure['name']:<52} {figure['value']:>10} {figure['unit']:<6}"
+              f" target {figure['target']}")
+
+
+if __name__ == "__main__":  # .venv/bin/python -m bench.web_quality [--seconds 10 --json ...]
+    main()

@@ -20,7 +20,6 @@ from mes.compliance.dhr import build_batch_record
 from mes.compliance.errors import SignatureRefused
 from mes.domain.errors import DomainError
 from mes.production.errors import InvalidInput
-from mes.production.workorders import get_work_order
 from mes.quality import release
 from mes.quality.worklist import STATUSES, batch_rows
 from mes.security.permissions import Permission, has_permission
@@ -90,7 +89,8 @@ def batch_page(number: str, problem: Problem | None = None) -> str:
     """Render the batch review page (also after a refused review or release)."""
     with read_only() as s:
         record = build_batch_record(s, number, g.get("lang", "ru"))
-        good = release.good_units(s, get_work_order(s, number))
+    # release.good_units, from the units the record already read (no second look at the order and units)
+    good = sum(u["status"] == "completed" and not u["on_hold"] for u in record["units"])
     record["exceptions"].sort(key=lambda e: not e["open"])  # open ones first: they are the work
     return render_template("quality/batch.html", record=record, good=good, problem=problem,
                            form=request.form if problem else {}, **dialog_context())

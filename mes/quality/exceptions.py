@@ -1,16 +1,19 @@
 """Review by exception: what in a batch record needs a QA look before release, and whether it still does.
 
 An exception is open until QA records a signed review decision on it, or, for a nonconformance,
-until the NC is closed by its own signed disposition. Every query is per work order and set-based,
-so a 10,000-unit batch costs a handful of statements, not one per unit.
+until the NC is closed by its own signed disposition. Every query is set-based over a set of work
+orders, so a 10,000-unit batch, or the 50 batches of the batch list, cost a handful of statements,
+not one per unit or per batch; the list and the batch page share this one code path, so they agree.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import String, and_, cast, func, literal, not_, or_, select, text
 from sqlalchemy.orm import Session
 
 from mes.models import (
@@ -29,6 +32,8 @@ from mes.models import (
 # Records whose later change is an exception: they are written once when the work is done.
 GMP_ENTITIES = ("measurement", "operation_record", "component_consumption", "nonconformance_note")
 CHANGE_ACTIONS = ("UPDATE", "DELETE", "CORRECT")
+# PostgreSQL collations that order text by code point, so "<key>/" <= id < "<key>0" is exactly a prefix.
+BYTEWISE_COLLATIONS = {"c", "posix", "c.utf-8", "c.utf8", "ucs_basic"}
 
 
 @dataclass(frozen=True)
@@ -48,22 +53,12 @@ class BatchException:
         return asdict(self)
 
 
+Found = dict[int, list[BatchException]]  # work order id -> its exceptions of one kind, in order
+
+
 def batch_exceptions(session: Session, wo: WorkOrder) -> list[BatchException]:
     """Every exception of the work order, with its review state, in a stable order."""
-    serials = dict(session.execute(select(Unit.id, Unit.serial).where(Unit.work_order_id == wo.id)).all())
-    found = [*_measurement_exceptions(session, wo, serials), *_retests(session, wo, serials),
-             *_overrides(session, wo), *_nonconformances(session, wo, serials), *_changes(session, wo, serials)]
-    reviews = _reviews(session, wo)
-    result = []
-    for exc in found:
-        review = reviews.get(exc.key)
-        closed_by_nc = exc.kind == "nonconformance" and exc.open is False
-        if review is not None:
-            exc = BatchException(exc.key, exc.kind, exc.serial, exc.detail, False, review[0], review[1])
-        elif not closed_by_nc:
-            exc = BatchException(exc.key, exc.kind, exc.serial, exc.detail, True)
-        result.append(exc)
-    return result
+    return exceptions_of_batches(session, [wo.id])[wo.id]
 
 
 def open_exceptions(session: Session, wo: WorkOrder) -> list[BatchException]:
@@ -71,92 +66,166 @@ def open_exceptions(session: Session, wo: WorkOrder) -> list[BatchException]:
     return [exc for exc in batch_exceptions(session, wo) if exc.open]
 
 
-def _records(wo: WorkOrder) -> Any:
-    return select(OperationRecord).join(Unit, Unit.id == OperationRecord.unit_id).where(Unit.work_order_id == wo.id)
+def open_counts(session: Session, wo_ids: Iterable[int]) -> dict[int, int]:
+    """Work order id -> number of open exceptions, for many batches in the same few statements."""
+    return {wo_id: sum(e.open for e in found) for wo_id, found in exceptions_of_batches(session, wo_ids).items()}
 
 
-def _measurement_exceptions(session: Session, wo: WorkOrder, serials: dict[int, str]) -> list[BatchException]:
-    query = (select(Measurement, OperationRecord.unit_id, OperationRecord.seq)
+def exceptions_of_batches(session: Session, wo_ids: Iterable[int]) -> dict[int, list[BatchException]]:
+    """Every exception of each work order (by id), with its review state, in a stable order."""
+    ids = sorted(set(wo_ids))
+    result: dict[int, list[BatchException]] = {wo_id: [] for wo_id in ids}
+    if not ids:
+        return result
+    kinds = [_measurement_exceptions(session, ids), _retests(session, ids), _overrides(session, ids),
+             _nonconformances(session, ids), _changes(session, ids)]
+    reviews = _reviews(session, ids)
+    for wo_id in ids:
+        for found in kinds:
+            result[wo_id].extend(_with_review(exc, reviews.get((wo_id, exc.key))) for exc in found.get(wo_id, []))
+    return result
+
+
+def _with_review(exc: BatchException, review: tuple[str, str] | None) -> BatchException:
+    if review is not None:
+        return BatchException(exc.key, exc.kind, exc.serial, exc.detail, False, review[0], review[1])
+    if exc.kind == "nonconformance" and exc.open is False:
+        return exc  # closed by the NC's own signed disposition
+    return BatchException(exc.key, exc.kind, exc.serial, exc.detail, True)
+
+
+def _measurement_exceptions(session: Session, ids: list[int]) -> Found:
+    query = (select(Measurement, OperationRecord.seq, Unit.serial, Unit.work_order_id)
              .join(OperationRecord, OperationRecord.id == Measurement.operation_record_id)
              .join(Unit, Unit.id == OperationRecord.unit_id)
-             .where(Unit.work_order_id == wo.id, or_(not_(Measurement.passed), Measurement.manual))
+             .where(Unit.work_order_id.in_(ids), or_(not_(Measurement.passed), Measurement.manual))
              .order_by(Measurement.id))
-    out = []
-    for m, unit_id, seq in session.execute(query):
+    out: Found = defaultdict(list)
+    for m, seq, serial, wo_id in session.execute(query):
         where = f"op {seq} {m.name}={m.value:g}{m.unit} [{m.low}…{m.high}]"
         if not m.passed:
-            out.append(BatchException(f"oos:{m.id}", "out_of_spec", serials[unit_id], f"{where} out of limits"))
+            out[wo_id].append(BatchException(f"oos:{m.id}", "out_of_spec", serial, f"{where} out of limits"))
         if m.manual:
-            out.append(BatchException(f"manual:{m.id}", "manual_entry", serials[unit_id], f"{where} entered by hand"))
+            out[wo_id].append(BatchException(f"manual:{m.id}", "manual_entry", serial, f"{where} entered by hand"))
     return out
 
 
-def _retests(session: Session, wo: WorkOrder, serials: dict[int, str]) -> list[BatchException]:
-    query = _records(wo).where(OperationRecord.retest_count > 0).order_by(OperationRecord.id)
-    return [BatchException(f"retest:{r.id}", "retest", serials[r.unit_id],
-                           f"op {r.seq} attempt {r.retest_count + 1}")
-            for r in session.scalars(query)]
+def _retests(session: Session, ids: list[int]) -> Found:
+    query = (select(OperationRecord.id, OperationRecord.seq, OperationRecord.retest_count, Unit.serial,
+                    Unit.work_order_id)
+             .join(Unit, Unit.id == OperationRecord.unit_id)
+             .where(Unit.work_order_id.in_(ids), OperationRecord.retest_count > 0).order_by(OperationRecord.id))
+    out: Found = defaultdict(list)
+    for record_id, seq, retests, serial, wo_id in session.execute(query):
+        out[wo_id].append(BatchException(f"retest:{record_id}", "retest", serial, f"op {seq} attempt {retests + 1}"))
+    return out
 
 
-def _overrides(session: Session, wo: WorkOrder) -> list[BatchException]:
-    query = (select(Override).join(Unit, Unit.serial == Override.serial)
-             .where(Unit.work_order_id == wo.id).order_by(Override.id))
-    return [BatchException(f"override:{o.id}", "override", o.serial,
-                           f"op {o.seq}: {o.check} ({o.subject}) let through: {o.reason}")
-            for o in session.scalars(query)]
+def _overrides(session: Session, ids: list[int]) -> Found:
+    query = (select(Override, Unit.work_order_id).join(Unit, Unit.serial == Override.serial)
+             .where(Unit.work_order_id.in_(ids)).order_by(Override.id))
+    out: Found = defaultdict(list)
+    for o, wo_id in session.execute(query):
+        out[wo_id].append(BatchException(f"override:{o.id}", "override", o.serial,
+                                         f"op {o.seq}: {o.check} ({o.subject}) let through: {o.reason}"))
+    return out
 
 
-def _nonconformances(session: Session, wo: WorkOrder, serials: dict[int, str]) -> list[BatchException]:
-    query = (select(Nonconformance).join(Unit, Unit.id == Nonconformance.unit_id)
-             .where(Unit.work_order_id == wo.id).order_by(Nonconformance.id))
-    out = []
-    for nc in session.scalars(query):
-        serial = serials[nc.unit_id]
+def _nonconformances(session: Session, ids: list[int]) -> Found:
+    query = (select(Nonconformance, Unit.serial, Unit.work_order_id).join(Unit, Unit.id == Nonconformance.unit_id)
+             .where(Unit.work_order_id.in_(ids)).order_by(Nonconformance.id))
+    out: Found = defaultdict(list)
+    for nc, serial, wo_id in session.execute(query):
         # The detail is what a review signs, so it must not change when the NC later closes.
-        out.append(BatchException(f"nc:{nc.number}", "nonconformance", serial, nc.description,
-                                  open=nc.status == "open"))
+        out[wo_id].append(BatchException(f"nc:{nc.number}", "nonconformance", serial, nc.description,
+                                         open=nc.status == "open"))
         if nc.disposition == "rework":
-            out.append(BatchException(f"rework:{nc.number}", "rework", serial, f"reworked after {nc.number}"))
+            out[wo_id].append(BatchException(f"rework:{nc.number}", "rework", serial, f"reworked after {nc.number}"))
     return out
 
 
-def _changes(session: Session, wo: WorkOrder, serials: dict[int, str]) -> list[BatchException]:
-    """Audit UPDATE/DELETE/CORRECT events on GMP records of this batch after they were created."""
+def _changes(session: Session, ids: list[int]) -> Found:
+    """Audit UPDATE/DELETE/CORRECT events on GMP records of these batches after they were created.
+
+    Only the batches' own events are read, through the (entity, entity_id) index: records named by
+    their id (operation records, measurements, consumptions), and entries named "<serial>/…"
+    (measurements) or "<NC number>/…" (notes), so the cost follows the batch, not the whole trail.
+    """
+    matched: dict[tuple[int, int], tuple[AuditEvent, str | None]] = {}
+    for query in _by_record_id(ids):
+        for wo_id, event in session.execute(query):
+            matched.setdefault((wo_id, event.id), (event, None))  # an id has no "/": never a serial's entry
+    bytewise = _bytewise(session)
+    # a serial's entries first: an entry under several serials ("A/…", "A/B/…") keeps the first unit's
+    for query in (_by_prefix(select(Unit.work_order_id, AuditEvent, Unit.serial).select_from(Unit), Unit.serial,
+                             ids, bytewise),
+                  _by_prefix(select(Unit.work_order_id, AuditEvent, literal(None, String)).select_from(Nonconformance)
+                             .join(Unit, Unit.id == Nonconformance.unit_id), Nonconformance.number, ids, bytewise)):
+        for wo_id, event, serial in session.execute(query):
+            matched.setdefault((wo_id, event.id), (event, serial))
+    out: Found = defaultdict(list)
+    for (wo_id, _), (ev, serial) in sorted(matched.items(), key=lambda item: item[0][1]):
+        what = f"{ev.entity} {ev.entity_id} {ev.field or ''}: {ev.old_value} → {ev.new_value} by {ev.user_name}"
+        out[wo_id].append(BatchException(f"change:{ev.id}", "changed_after_creation", serial,
+                                         f"{what} ({ev.reason or 'no reason'})"))
+    return out
+
+
+def _is_change() -> Any:
     completion = and_(AuditEvent.entity == "operation_record", AuditEvent.field == "result",
                       AuditEvent.old_value.is_(None))  # production's own completion, not a change
-    query = (select(AuditEvent).where(AuditEvent.action.in_(CHANGE_ACTIONS), AuditEvent.entity.in_(GMP_ENTITIES),
-                                      not_(completion)).order_by(AuditEvent.id))
-    events = list(session.scalars(query))
-    if not events:
-        return []
-    ids = _record_ids(session, wo)
-    numbers = session.scalars(select(Nonconformance.number).where(Nonconformance.unit_id.in_(
-        select(Unit.id).where(Unit.work_order_id == wo.id))))
-    # measurement entries name "<serial>/op…", note entries "<nc number>/<note id>"
-    prefixes = tuple(f"{key}/" for key in [*serials.values(), *numbers])
-    out = []
-    for ev in events:
-        if ev.entity_id in ids.get(ev.entity, set()) or ev.entity_id.startswith(prefixes):
-            serial = next((s for s in serials.values() if ev.entity_id.startswith(f"{s}/")), None)
-            what = f"{ev.entity} {ev.entity_id} {ev.field or ''}: {ev.old_value} → {ev.new_value} by {ev.user_name}"
-            out.append(BatchException(f"change:{ev.id}", "changed_after_creation", serial,
-                                      f"{what} ({ev.reason or 'no reason'})"))
-    return out
+    return and_(AuditEvent.action.in_(CHANGE_ACTIONS), not_(completion))
 
 
-def _record_ids(session: Session, wo: WorkOrder) -> dict[str, set[str]]:
-    units = select(Unit.id).where(Unit.work_order_id == wo.id)
-    records = select(OperationRecord.id).where(OperationRecord.unit_id.in_(units))
-    return {
-        "operation_record": {str(i) for i in session.scalars(records)},
-        "measurement": {str(i) for i in session.scalars(
-            select(Measurement.id).where(Measurement.operation_record_id.in_(records)))},
-        "component_consumption": {str(i) for i in session.scalars(
-            select(ComponentConsumption.id).where(ComponentConsumption.unit_id.in_(units)))},
-    }
+def _by_record_id(ids: list[int]) -> list[Any]:
+    """(work order id, event) of change events on the batches' records named by their numeric id."""
+    def named(entity: str, record_id: Any) -> Any:
+        return and_(AuditEvent.entity == entity, AuditEvent.entity_id == cast(record_id, String))
+
+    of_batches = and_(Unit.work_order_id.in_(ids), _is_change())
+    return [
+        select(Unit.work_order_id, AuditEvent).select_from(OperationRecord)
+        .join(Unit, Unit.id == OperationRecord.unit_id)
+        .join(AuditEvent, named("operation_record", OperationRecord.id)).where(of_batches),
+        select(Unit.work_order_id, AuditEvent).select_from(Measurement)
+        .join(OperationRecord, OperationRecord.id == Measurement.operation_record_id)
+        .join(Unit, Unit.id == OperationRecord.unit_id)
+        .join(AuditEvent, named("measurement", Measurement.id)).where(of_batches),
+        select(Unit.work_order_id, AuditEvent).select_from(ComponentConsumption)
+        .join(Unit, Unit.id == ComponentConsumption.unit_id)
+        .join(AuditEvent, named("component_consumption", ComponentConsumption.id)).where(of_batches),
+    ]
 
 
-def _reviews(session: Session, wo: WorkOrder) -> dict[str, tuple[str, str]]:
-    query = (select(ExceptionReview.exception_key, User.display_name, ExceptionReview.decision)
-             .join(User, User.id == ExceptionReview.reviewer_id).where(ExceptionReview.work_order_id == wo.id))
-    return {key: (name, decision) for key, name, decision in session.execute(query)}
+def _by_prefix(query: Any, key: Any, ids: list[int], bytewise: bool) -> Any:
+    """Change events on GMP entries whose id starts with "<key>/", key a column of the batches' rows."""
+    if bytewise:  # a range on the (entity, entity_id) index: exactly the ids that start with "<key>/"
+        starts = and_(AuditEvent.entity_id >= key + "/", AuditEvent.entity_id < key + "0")
+    else:  # a linguistic collation does not order "/" before "0" byte by byte: exact, not indexed
+        starts = func.starts_with(AuditEvent.entity_id, key + "/")
+    return (query.join(AuditEvent, and_(AuditEvent.entity.in_(GMP_ENTITIES), starts))
+            .where(Unit.work_order_id.in_(ids), _is_change()).order_by(Unit.id))
+
+
+_BYTEWISE: dict[str, bool] = {}
+
+
+def _bytewise(session: Session) -> bool:
+    """Whether text compares by code point here (SQLite always; PostgreSQL with a C collation)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return True
+    url = str(bind.engine.url)
+    if url not in _BYTEWISE:
+        row = session.execute(text("SELECT * FROM pg_database WHERE datname = current_database()")).mappings().one()
+        provider = row.get("datlocprovider", "c")
+        locale = (row.get("datlocale") if provider == "b" else row["datcollate"]) or ""
+        _BYTEWISE[url] = provider in ("c", "b") and locale.lower() in BYTEWISE_COLLATIONS
+    return _BYTEWISE[url]
+
+
+def _reviews(session: Session, ids: list[int]) -> dict[tuple[int, str], tuple[str, str]]:
+    query = (select(ExceptionReview.work_order_id, ExceptionReview.exception_key, User.display_name,
+                    ExceptionReview.decision)
+             .join(User, User.id == ExceptionReview.reviewer_id).where(ExceptionReview.work_order_id.in_(ids)))
+    return {(wo_id, key): (name, decision) for wo_id, key, name, decision in session.execute(query)}
