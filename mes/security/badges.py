@@ -2,10 +2,11 @@
 brute-forced offline: badge numbers are short (often 8–10 digits), and an unkeyed hash of every
 possible number is minutes of work. Without the key, the stored value says nothing.
 
-The key: MES_BADGE_KEY (at least 16 characters), or the file named by MES_BADGE_KEY_FILE, or — for
-the embedded SQLite database — a random key kept in `badge_key` beside the database file (created on
-first use, mode 0600). Any other database needs MES_BADGE_KEY or MES_BADGE_KEY_FILE: a key stored in
-the database itself would be stolen with it. Every process of a site (web, CLI) must see the same key.
+The key: MES_BADGE_KEY (at least 16 characters), or the file named by MES_BADGE_KEY_FILE, or a random
+key kept in a `badge_key` file created on first use (mode 0600): beside the embedded SQLite database
+file, or for PostgreSQL in the MES's local state folder (MES_VAR_DIR, default var/) — never in the
+database, where it would be stolen with the table. Every process of a site (web, CLI) must see the same
+key: processes on several hosts need MES_BADGE_KEY or MES_BADGE_KEY_FILE.
 
 Each account records how its badge was stored (`badge_scheme`): `hmac-sha256:<key id>` now,
 `sha256` for badges assigned before keys existed (migration 0010 marks them). A hash is one-way, so
@@ -24,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
 from mes.domain.errors import DomainError
 from mes.models import User
+from mes.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,8 @@ MIN_KEY_LENGTH = 16
 class BadgeKeyMissing(DomainError):
     code = "badge_key_missing"
     kind = "conflict"
-    message_en = "Badges need a site key on this database: set MES_BADGE_KEY or MES_BADGE_KEY_FILE"
-    message_ru = "Для пропусков на этой базе данных нужен ключ площадки: задайте MES_BADGE_KEY или MES_BADGE_KEY_FILE"
+    message_en = "The badge key file cannot be created or read: set MES_BADGE_KEY or MES_BADGE_KEY_FILE"
+    message_ru = "Файл ключа пропусков нельзя создать или прочитать: задайте MES_BADGE_KEY или MES_BADGE_KEY_FILE"
 
 
 class BadgeKeyInvalid(DomainError):
@@ -66,14 +68,25 @@ def badge_key(session: Session, environ: Mapping[str, str] | None = None) -> byt
     if env.get("MES_BADGE_KEY"):
         return _checked(env["MES_BADGE_KEY"], "MES_BADGE_KEY")
     if env.get("MES_BADGE_KEY_FILE"):
-        return _checked(Path(env["MES_BADGE_KEY_FILE"]).read_text().strip(), "MES_BADGE_KEY_FILE")
-    url = make_url(str(session.get_bind().url))
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        raise BadgeKeyMissing()
-    path = Path(url.database).resolve().parent / "badge_key"
-    if not path.exists():
-        _create_key_file(path)
-    return _checked(path.read_text().strip(), str(path))
+        try:
+            return _checked(Path(env["MES_BADGE_KEY_FILE"]).read_text().strip(), "MES_BADGE_KEY_FILE")
+        except OSError as exc:
+            raise BadgeKeyMissing(str(exc)) from exc
+    path = _key_file(make_url(str(session.get_bind().url)), env)
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_key_file(path)
+        return _checked(path.read_text().strip(), str(path))
+    except OSError as exc:
+        raise BadgeKeyMissing(str(exc)) from exc
+
+
+def _key_file(url: URL, env: Mapping[str, str]) -> Path:
+    """Beside an SQLite database file; otherwise in the MES's local state folder (MES_VAR_DIR, default var/)."""
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / "badge_key"
+    return Path(env.get("MES_VAR_DIR", PROJECT_ROOT / "var")) / "badge_key"
 
 
 def _create_key_file(path: Path) -> None:

@@ -145,7 +145,7 @@ CONTROLS: dict[str, list[str]] = {
         f"{BADGES}::test_the_stored_badge_is_an_hmac_with_the_site_key_not_a_plain_hash",
         f"{BADGES}::test_a_badge_stored_before_keys_is_refused_with_a_clear_message_until_reassigned",
         f"{BADGES}::test_badges_of_another_key_are_listed_for_reassignment",
-        f"{BADGES}::test_a_database_with_no_file_beside_it_needs_mes_badge_key",
+        f"{BADGES}::test_a_database_with_no_file_beside_it_keeps_the_key_in_the_var_folder",
     ],
     "Annex 11 §9 reason for changes; §12 two-person and authorised release": [
         f"{CHANGES}::test_an_update_logs_one_entry_per_changed_column_with_old_new_and_reason",

@@ -74,11 +74,13 @@ def test_on_sqlite_the_key_is_a_private_file_beside_the_database_created_once(se
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_a_database_with_no_file_beside_it_needs_mes_badge_key(tmp_path):
+def test_a_database_with_no_file_beside_it_keeps_the_key_in_the_var_folder(tmp_path):
     memory = create_engine("sqlite://")
     with Session(memory) as s:
+        key = badge_key(s, environ={"MES_VAR_DIR": str(tmp_path / "var")})
+        assert (tmp_path / "var" / "badge_key").read_text().strip().encode() == key
         with pytest.raises(BadgeKeyMissing) as missing:
-            badge_key(s, environ={})
+            badge_key(s, environ={"MES_BADGE_KEY_FILE": str(tmp_path / "no-such-file")})
         assert "MES_BADGE_KEY" in missing.value.message("en") and "MES_BADGE_KEY" in missing.value.message("ru")
         with pytest.raises(BadgeKeyInvalid):
             badge_key(s, environ={"MES_BADGE_KEY": "short"})
@@ -136,8 +138,9 @@ def test_migration_0010_marks_badges_stored_before_it(tmp_path):
     assert schemes == {"old": "sha256", "nobadge": None}
 
 
-def test_without_a_key_and_without_badges_a_scan_simply_matches_no_one(seeded, monkeypatch):
+def test_without_a_usable_key_and_without_badges_a_scan_simply_matches_no_one(monkeypatch, tmp_path):
     monkeypatch.delenv("MES_BADGE_KEY", raising=False)
+    monkeypatch.setenv("MES_BADGE_KEY_FILE", str(tmp_path / "missing-key"))  # configured but unreadable
     memory = create_engine("sqlite://")
     Base.metadata.create_all(memory)
     with Session(memory) as s:
