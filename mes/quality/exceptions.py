@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, not_, or_, select, text
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal, not_, or_, select, text
 from sqlalchemy.orm import Session
 
 from mes.models import (
@@ -54,6 +55,9 @@ class BatchException:
 
 
 Found = dict[int, list[BatchException]]  # work order id -> its exceptions of one kind, in order
+# The work orders of a query, bound at execution: each statement is built once per process (building a
+# SELECT costs more Python time than SQLite takes to run it), then only executed with new ids.
+IDS = bindparam("ids", expanding=True)
 
 
 def batch_exceptions(session: Session, wo: WorkOrder) -> list[BatchException]:
@@ -94,14 +98,18 @@ def _with_review(exc: BatchException, review: tuple[str, str] | None) -> BatchEx
     return BatchException(exc.key, exc.kind, exc.serial, exc.detail, True)
 
 
+@cache
+def _measurement_query() -> Any:
+    return (select(Measurement, OperationRecord.seq, Unit.serial, Unit.work_order_id)
+            .join(OperationRecord, OperationRecord.id == Measurement.operation_record_id)
+            .join(Unit, Unit.id == OperationRecord.unit_id)
+            .where(Unit.work_order_id.in_(IDS), or_(not_(Measurement.passed), Measurement.manual))
+            .order_by(Measurement.id))
+
+
 def _measurement_exceptions(session: Session, ids: list[int]) -> Found:
-    query = (select(Measurement, OperationRecord.seq, Unit.serial, Unit.work_order_id)
-             .join(OperationRecord, OperationRecord.id == Measurement.operation_record_id)
-             .join(Unit, Unit.id == OperationRecord.unit_id)
-             .where(Unit.work_order_id.in_(ids), or_(not_(Measurement.passed), Measurement.manual))
-             .order_by(Measurement.id))
     out: Found = defaultdict(list)
-    for m, seq, serial, wo_id in session.execute(query):
+    for m, seq, serial, wo_id in session.execute(_measurement_query(), {"ids": ids}):
         where = f"op {seq} {m.name}={m.value:g}{m.unit} [{m.low}…{m.high}]"
         if not m.passed:
             out[wo_id].append(BatchException(f"oos:{m.id}", "out_of_spec", serial, f"{where} out of limits"))
@@ -110,32 +118,44 @@ def _measurement_exceptions(session: Session, ids: list[int]) -> Found:
     return out
 
 
-def _retests(session: Session, ids: list[int]) -> Found:
-    query = (select(OperationRecord.id, OperationRecord.seq, OperationRecord.retest_count, Unit.serial,
+@cache
+def _retest_query() -> Any:
+    return (select(OperationRecord.id, OperationRecord.seq, OperationRecord.retest_count, Unit.serial,
                     Unit.work_order_id)
              .join(Unit, Unit.id == OperationRecord.unit_id)
-             .where(Unit.work_order_id.in_(ids), OperationRecord.retest_count > 0).order_by(OperationRecord.id))
+            .where(Unit.work_order_id.in_(IDS), OperationRecord.retest_count > 0).order_by(OperationRecord.id))
+
+
+def _retests(session: Session, ids: list[int]) -> Found:
     out: Found = defaultdict(list)
-    for record_id, seq, retests, serial, wo_id in session.execute(query):
+    for record_id, seq, retests, serial, wo_id in session.execute(_retest_query(), {"ids": ids}):
         out[wo_id].append(BatchException(f"retest:{record_id}", "retest", serial, f"op {seq} attempt {retests + 1}"))
     return out
 
 
+@cache
+def _override_query() -> Any:
+    return (select(Override, Unit.work_order_id).join(Unit, Unit.serial == Override.serial)
+            .where(Unit.work_order_id.in_(IDS)).order_by(Override.id))
+
+
 def _overrides(session: Session, ids: list[int]) -> Found:
-    query = (select(Override, Unit.work_order_id).join(Unit, Unit.serial == Override.serial)
-             .where(Unit.work_order_id.in_(ids)).order_by(Override.id))
     out: Found = defaultdict(list)
-    for o, wo_id in session.execute(query):
+    for o, wo_id in session.execute(_override_query(), {"ids": ids}):
         out[wo_id].append(BatchException(f"override:{o.id}", "override", o.serial,
                                          f"op {o.seq}: {o.check} ({o.subject}) let through: {o.reason}"))
     return out
 
 
+@cache
+def _nonconformance_query() -> Any:
+    return (select(Nonconformance, Unit.serial, Unit.work_order_id).join(Unit, Unit.id == Nonconformance.unit_id)
+            .where(Unit.work_order_id.in_(IDS)).order_by(Nonconformance.id))
+
+
 def _nonconformances(session: Session, ids: list[int]) -> Found:
-    query = (select(Nonconformance, Unit.serial, Unit.work_order_id).join(Unit, Unit.id == Nonconformance.unit_id)
-             .where(Unit.work_order_id.in_(ids)).order_by(Nonconformance.id))
     out: Found = defaultdict(list)
-    for nc, serial, wo_id in session.execute(query):
+    for nc, serial, wo_id in session.execute(_nonconformance_query(), {"ids": ids}):
         # The detail is what a review signs, so it must not change when the NC later closes.
         out[wo_id].append(BatchException(f"nc:{nc.number}", "nonconformance", serial, nc.description,
                                          open=nc.status == "open"))
@@ -152,16 +172,12 @@ def _changes(session: Session, ids: list[int]) -> Found:
     (measurements) or "<NC number>/…" (notes), so the cost follows the batch, not the whole trail.
     """
     matched: dict[tuple[int, int], tuple[AuditEvent, str | None]] = {}
-    for query in _by_record_id(ids):
-        for wo_id, event in session.execute(query):
+    for query in _by_record_id():
+        for wo_id, event in session.execute(query, {"ids": ids}):
             matched.setdefault((wo_id, event.id), (event, None))  # an id has no "/": never a serial's entry
-    bytewise = _bytewise(session)
     # a serial's entries first: an entry under several serials ("A/…", "A/B/…") keeps the first unit's
-    for query in (_by_prefix(select(Unit.work_order_id, AuditEvent, Unit.serial).select_from(Unit), Unit.serial,
-                             ids, bytewise),
-                  _by_prefix(select(Unit.work_order_id, AuditEvent, literal(None, String)).select_from(Nonconformance)
-                             .join(Unit, Unit.id == Nonconformance.unit_id), Nonconformance.number, ids, bytewise)):
-        for wo_id, event, serial in session.execute(query):
+    for query in _by_prefix(_bytewise(session)):
+        for wo_id, event, serial in session.execute(query, {"ids": ids}):
             matched.setdefault((wo_id, event.id), (event, serial))
     out: Found = defaultdict(list)
     for (wo_id, _), (ev, serial) in sorted(matched.items(), key=lambda item: item[0][1]):
@@ -177,34 +193,55 @@ def _is_change() -> Any:
     return and_(AuditEvent.action.in_(CHANGE_ACTIONS), not_(completion))
 
 
-def _by_record_id(ids: list[int]) -> list[Any]:
-    """(work order id, event) of change events on the batches' records named by their numeric id."""
-    def named(entity: str, record_id: Any) -> Any:
-        return and_(AuditEvent.entity == entity, AuditEvent.entity_id == cast(record_id, String))
+@cache
+def _by_record_id() -> list[Any]:
+    """(work order id, event) of change events on the batches' records named by their numeric id.
 
-    of_batches = and_(Unit.work_order_id.in_(ids), _is_change())
+    The ids of the batches' records are listed first and looked up in the index one by one (an IN list),
+    so neither the records of other batches nor the trail's other entries are read; the work order of
+    each found entry is then one primary-key lookup.
+    """
+    named = cast(AuditEvent.entity_id, Integer)
+    record_batch = (select(Unit.work_order_id).join(OperationRecord, OperationRecord.unit_id == Unit.id)
+                    .where(OperationRecord.id == named))
+    records = (select(cast(OperationRecord.id, String)).join(Unit, Unit.id == OperationRecord.unit_id)
+               .where(Unit.work_order_id.in_(IDS)))
+    measurement_batch = (select(Unit.work_order_id).join(OperationRecord, OperationRecord.unit_id == Unit.id)
+                         .join(Measurement, Measurement.operation_record_id == OperationRecord.id)
+                         .where(Measurement.id == named))
+    measurements = (select(cast(Measurement.id, String))
+                    .join(OperationRecord, OperationRecord.id == Measurement.operation_record_id)
+                    .join(Unit, Unit.id == OperationRecord.unit_id).where(Unit.work_order_id.in_(IDS)))
+    consumption_batch = (select(Unit.work_order_id).join(ComponentConsumption, ComponentConsumption.unit_id == Unit.id)
+                         .where(ComponentConsumption.id == named))
+    consumptions = (select(cast(ComponentConsumption.id, String)).join(Unit, Unit.id == ComponentConsumption.unit_id)
+                    .where(Unit.work_order_id.in_(IDS)))
     return [
-        select(Unit.work_order_id, AuditEvent).select_from(OperationRecord)
-        .join(Unit, Unit.id == OperationRecord.unit_id)
-        .join(AuditEvent, named("operation_record", OperationRecord.id)).where(of_batches),
-        select(Unit.work_order_id, AuditEvent).select_from(Measurement)
-        .join(OperationRecord, OperationRecord.id == Measurement.operation_record_id)
-        .join(Unit, Unit.id == OperationRecord.unit_id)
-        .join(AuditEvent, named("measurement", Measurement.id)).where(of_batches),
-        select(Unit.work_order_id, AuditEvent).select_from(ComponentConsumption)
-        .join(Unit, Unit.id == ComponentConsumption.unit_id)
-        .join(AuditEvent, named("component_consumption", ComponentConsumption.id)).where(of_batches),
+        select(batch_of.correlate(AuditEvent).scalar_subquery(), AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id.in_(ids_of), _is_change())
+        for entity, ids_of, batch_of in (("operation_record", records, record_batch),
+                                         ("measurement", measurements, measurement_batch),
+                                         ("component_consumption", consumptions, consumption_batch))
     ]
 
 
-def _by_prefix(query: Any, key: Any, ids: list[int], bytewise: bool) -> Any:
+@cache
+def _by_prefix(bytewise: bool) -> tuple[Any, Any]:
+    """(work order id, event, serial) of change events on entries named "<serial>/…", then "<NC number>/…"."""
+    by_serial = select(Unit.work_order_id, AuditEvent, Unit.serial).select_from(Unit)
+    by_nc = (select(Unit.work_order_id, AuditEvent, literal(None, String)).select_from(Nonconformance)
+             .join(Unit, Unit.id == Nonconformance.unit_id))
+    return _starting_with(by_serial, Unit.serial, bytewise), _starting_with(by_nc, Nonconformance.number, bytewise)
+
+
+def _starting_with(query: Any, key: Any, bytewise: bool) -> Any:
     """Change events on GMP entries whose id starts with "<key>/", key a column of the batches' rows."""
     if bytewise:  # a range on the (entity, entity_id) index: exactly the ids that start with "<key>/"
         starts = and_(AuditEvent.entity_id >= key + "/", AuditEvent.entity_id < key + "0")
     else:  # a linguistic collation does not order "/" before "0" byte by byte: exact, not indexed
         starts = func.starts_with(AuditEvent.entity_id, key + "/")
     return (query.join(AuditEvent, and_(AuditEvent.entity.in_(GMP_ENTITIES), starts))
-            .where(Unit.work_order_id.in_(ids), _is_change()).order_by(Unit.id))
+            .where(Unit.work_order_id.in_(IDS), _is_change()).order_by(Unit.id))
 
 
 _BYTEWISE: dict[str, bool] = {}
@@ -224,8 +261,13 @@ def _bytewise(session: Session) -> bool:
     return _BYTEWISE[url]
 
 
+@cache
+def _review_query() -> Any:
+    return (select(ExceptionReview.work_order_id, ExceptionReview.exception_key, User.display_name,
+                   ExceptionReview.decision)
+            .join(User, User.id == ExceptionReview.reviewer_id).where(ExceptionReview.work_order_id.in_(IDS)))
+
+
 def _reviews(session: Session, ids: list[int]) -> dict[tuple[int, str], tuple[str, str]]:
-    query = (select(ExceptionReview.work_order_id, ExceptionReview.exception_key, User.display_name,
-                    ExceptionReview.decision)
-             .join(User, User.id == ExceptionReview.reviewer_id).where(ExceptionReview.work_order_id.in_(ids)))
-    return {(wo_id, key): (name, decision) for wo_id, key, name, decision in session.execute(query)}
+    return {(wo_id, key): (name, decision)
+            for wo_id, key, name, decision in session.execute(_review_query(), {"ids": ids})}
