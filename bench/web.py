@@ -90,8 +90,7 @@ def main() -> None:
 def _run_scenarios(port: int, cookie: str, args: argparse.Namespace) -> list[dict[str, object]]:
     figures: list[dict[str, object]] = []
     for name, path in (("page", "/lines/L1"), ("status.json", "/lines/L1/status.json")):
-        samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
-        figures += _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+        figures += _paced_figures(port, path, cookie, args, name)
     for name, path in (("page", "/lines/L1"), ("status.json", "/lines/L1/status.json")):
         figures += _wrk(port, path, cookie, args.clients, args.seconds, name)
     figures += asyncio.run(_streams(port, cookie, args.clients, args.seconds))
@@ -102,8 +101,7 @@ def _quality_scenarios(port: int, cookie: str, args: argparse.Namespace) -> list
     figures: list[dict[str, object]] = []
     pages = quality_pages(args.batch_units)
     for name, path in pages:
-        samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
-        figures += _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+        figures += _paced_figures(port, path, cookie, args, name)
     for name, path in pages:
         figures += _wrk(port, path, cookie, args.clients, args.seconds, name)
     return figures
@@ -114,11 +112,34 @@ def _pages_scenarios(port: int, cookie: str, args: argparse.Namespace,
     """Paced and saturated figures of some pages under one session."""
     figures: list[dict[str, object]] = []
     for name, path in pages:
-        samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
-        figures += _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+        figures += _paced_figures(port, path, cookie, args, name)
     for name, path in pages:
         figures += _wrk(port, path, cookie, args.clients, args.seconds, name)
     return figures
+
+
+def _paced_figures(port: int, path: str, cookie: str, args: argparse.Namespace,
+                   name: str) -> list[dict[str, object]]:
+    """Percentiles of paced clients on one page, once the server has drained the previous scenario."""
+    _settle(port, cookie)
+    samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
+    return _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+
+
+def _settle(port: int, cookie: str, quiet_ms: float = 20.0, limit_s: float = 30.0) -> None:
+    """Wait until a cheap page answers quickly three times running.
+
+    A saturated (wrk) scenario leaves requests queued in the server after wrk stops; without this
+    the next paced scenario's first seconds measure that backlog, not its own page.
+    """
+    deadline, quick = time.monotonic() + limit_s, 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/lines/L1/status.json", headers={"Cookie": cookie})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+        quick = quick + 1 if (time.perf_counter() - started) * 1000 < quiet_ms else 0
+        time.sleep(0.2)
 
 
 async def _paced(port: int, path: str, cookie: str, clients: int, seconds: float) -> Samples:
