@@ -244,7 +244,8 @@ async def test_a_serial_the_machine_has_not_taken_yet_is_never_overwritten(demo_
             assert job(demo_line.factory, job_id).status == "pending"
             machine.write("load_serial", "")  # the PLC took it
             await wait_for(lambda: job(demo_line.factory, job_id).status == "sent")
-            assert machine.inputs["load_serial"] == serial
+            # The edge's read-back sees the register at once; the PLC takes it into its inputs on its next scan.
+            await wait_for(lambda: machine.inputs["load_serial"] == serial)
 
 
 async def test_over_opc_ua_a_unit_loaded_at_the_electrical_safety_tester_is_completed_by_its_result(
