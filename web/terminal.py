@@ -154,6 +154,16 @@ def _require_bound():  # type: ignore[no-untyped-def]
     return bound
 
 
+def open_unit() -> tuple[Terminal, Station, str] | None:
+    """The bound terminal, its station and the open unit's serial; None, with the outcome said, if either is missing."""
+    bound = _require_bound()
+    serial = session.get(UNIT_KEY)
+    if bound is None or not serial:
+        set_outcome(Outcome("warn", _("No unit is open at this station."), _("Scan the unit's serial label.")))
+        return None
+    return bound[0], bound[1], serial
+
+
 @bp.post("/scan")
 @requires(Permission.UNIT_OPERATE)
 def scan():  # type: ignore[no-untyped-def]
@@ -263,12 +273,10 @@ def _quantity(value: Decimal) -> str:
 @requires(Permission.UNIT_OPERATE)
 def complete():  # type: ignore[no-untyped-def]
     """Record the typed values and finish the open operation: pass within limits, or fail (NC and hold)."""
-    bound = _require_bound()
-    serial = session.get(UNIT_KEY)
-    if bound is None or not serial:
-        set_outcome(Outcome("warn", _("No unit is open at this station."), _("Scan the unit's serial label.")))
+    opened = open_unit()
+    if opened is None:
         return _after()
-    terminal, station = bound
+    terminal, station, serial = opened
     try:
         items = _typed_measurements()
     except ValueError as error:

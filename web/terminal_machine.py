@@ -22,6 +22,7 @@ from web.terminal import (
     actor,
     attempt,
     bp,
+    open_unit,
     result_outcome,
     sessions,
     set_outcome,
@@ -46,12 +47,10 @@ def work():  # type: ignore[no-untyped-def]
 @requires(Permission.UNIT_OPERATE)
 def machine_load():  # type: ignore[no-untyped-def]
     """The unit is in the machine: hand its serial to the machine, which then runs the cycle."""
-    bound = _require_bound()
-    serial = session.get(UNIT_KEY)
-    if bound is None or not serial:
-        set_outcome(Outcome("warn", _("No unit is open at this station."), _("Scan the unit's serial label.")))
+    opened = open_unit()
+    if opened is None:
         return _after()
-    terminal, station = bound
+    terminal, station, serial = opened
 
     def work(db: Session) -> Outcome:
         load_unit(db, actor(terminal), station.code, serial)
