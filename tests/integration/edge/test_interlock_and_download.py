@@ -110,8 +110,10 @@ async def test_a_read_back_mismatch_raises_and_leaves_the_cycle_disabled(demo_li
             await download_parameters(adapter, {"param_target_torque": 2.5}, settle_s=0.05)
             await wait_for(lambda: machine.inputs["cycle_enable"] == 1)
             with pytest.raises(ParameterDownloadError) as error:
+                # Settle for several PLC scans: a read-back before the scan has put the old value back sees
+                # the write itself (under load a 50 ms settle could end before the simulator's next scan).
                 await download_parameters(adapter, {"param_target_torque": 3.0, "param_spindle_speed": 1200.0},
-                                          settle_s=0.05)
+                                          settle_s=0.5)
             await asyncio.sleep(0.05)
         finally:
             await adapter.close()
