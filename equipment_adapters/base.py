@@ -68,6 +68,13 @@ class EquipmentAdapter(abc.ABC):
     async def write(self, name: str, value: float | int | bool | str) -> TagValue:
         """Write one writable tag, read it back and raise WriteVerifyError on a mismatch."""
 
+    async def write_many(self, values: Sequence[tuple[str, float | int | bool | str]]) -> dict[str, TagValue]:
+        """Write several tags, each read back; the last is written last, as it may be what validates the rest.
+
+        Adapters that can write them in one request (contiguous Modbus registers) do so.
+        """
+        return {name: await self.write(name, value) for name, value in values}
+
     @abc.abstractmethod
     async def subscribe(
         self, names: Sequence[str], callback: DataChangeCallback, interval_s: float

@@ -88,6 +88,44 @@ class ModbusTcpAdapter(SupervisedAdapter):
             raise WriteVerifyError(self.device.name, self._where(tag), message)
         return TagValue(tag.name, tag.to_engineering(read_back), Quality.GOOD, None, datetime.now(UTC))
 
+    async def write_many(self, values: Sequence[tuple[str, float | int | bool | str]]) -> dict[str, TagValue]:
+        """Contiguous holding registers in one FC16 request and one read-back; otherwise one tag after another.
+
+        One request is applied by the PLC as a whole, so the tag that validates the others (written
+        last when they go one by one) is never seen without them.
+        """
+        tags = [self._writable_tag(name) for name, _value in values]
+        start = _contiguous_holding_registers(tags)
+        if start is None or len({self._unit(tag) for tag in tags}) != 1:
+            return await super().write_many(values)
+        raws = [tag.to_raw(value) for tag, (_name, value) in zip(tags, values, strict=True)]
+        registers = [word for tag, raw in zip(tags, raws, strict=True) for word in self._encoded(tag, raw)]
+        where = f"{','.join(t.name for t in tags)} {ModbusTable.HOLDING_REGISTER}@{start} unit {self._unit(tags[0])}"
+        async with self._lock:
+            await self._call(where, "write_registers", start, registers, device_id=self._unit(tags[0]))
+            read_back = await self._read_raw_many(tuple(tag.name for tag in tags))
+        now = datetime.now(UTC)
+        for tag, raw in zip(tags, raws, strict=True):
+            if not codecs.values_match(tag.data_type, raw, read_back[tag.name]):
+                message = f"wrote {raw!r}, read back {read_back[tag.name]!r}"
+                raise WriteVerifyError(self.device.name, self._where(tag), message)
+        return {tag.name: TagValue(tag.name, tag.to_engineering(read_back[tag.name]), Quality.GOOD, None, now)
+                for tag in tags}
+
+    def _encoded(self, tag: TagSpec, raw: codecs.Value) -> list[int]:
+        try:
+            return codecs.encode_registers(tag, raw, self.device.word_order)
+        except ValueError as exc:
+            raise TagConfigError(self.device.name, self._where(tag), str(exc)) from None
+
+    async def _read_raw_many(self, names: tuple[str, ...]) -> dict[str, codecs.Value]:
+        """Raw (unscaled) values of tags, for a read-back (caller holds the lock)."""
+        values: dict[str, codecs.Value] = {}
+        for step in self._compiled(names).steps:
+            items = await self._execute_step(step)
+            values.update((name, decode(items, at)) for name, at, decode, _engineering in step.fields)
+        return values
+
     async def subscribe(
         self, names: Sequence[str], callback: DataChangeCallback, interval_s: float
     ) -> None:
@@ -198,14 +236,14 @@ class ModbusTcpAdapter(SupervisedAdapter):
             await self._call(where, "write_registers", address.address, registers, device_id=unit)
 
     async def _registers_to_write(self, tag: TagSpec, raw: codecs.Value) -> list[int]:
+        if tag.data_type is not DataType.BIT:
+            return self._encoded(tag, raw)
+        # Read-modify-write under the adapter lock; the PLC must not change other bits meanwhile.
+        current = await self._execute_read(ReadRequest(
+            ModbusTable.HOLDING_REGISTER, self._unit(tag), _address(tag).address, 1, (tag,)
+        ))
         try:
-            if tag.data_type is DataType.BIT:
-                # Read-modify-write under the adapter lock; the PLC must not change other bits meanwhile.
-                current = await self._execute_read(ReadRequest(
-                    ModbusTable.HOLDING_REGISTER, self._unit(tag), _address(tag).address, 1, (tag,)
-                ))
-                return [codecs.with_bit(int(current[0]), _address(tag).bit or 0, bool(raw))]
-            return codecs.encode_registers(tag, raw, self.device.word_order)
+            return [codecs.with_bit(int(current[0]), _address(tag).bit or 0, bool(raw))]
         except ValueError as exc:
             raise TagConfigError(self.device.name, self._where(tag), str(exc)) from None
 
@@ -270,6 +308,22 @@ class ModbusTcpAdapter(SupervisedAdapter):
     def _where(self, tag: TagSpec) -> str:
         address = _address(tag)
         return f"{tag.name} {address.table}@{address.address} unit {self._unit(tag)}"
+
+
+def _contiguous_holding_registers(tags: list[TagSpec]) -> int | None:
+    """The first address when the tags are whole holding registers back to back in this order, else None."""
+    if len(tags) < 2:
+        return None
+    addresses = [tag.modbus for tag in tags]
+    if any(a is None or a.table is not ModbusTable.HOLDING_REGISTER or tag.data_type is DataType.BIT
+           for a, tag in zip(addresses, tags, strict=True)):
+        return None
+    start = next_address = addresses[0].address  # type: ignore[union-attr]
+    for address, tag in zip(addresses, tags, strict=True):
+        if address.address != next_address:  # type: ignore[union-attr]
+            return None
+        next_address += tag.register_count()
+    return start if next_address - start <= 123 else None  # FC16 writes at most 123 registers
 
 
 @dataclass(frozen=True, slots=True)

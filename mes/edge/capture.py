@@ -8,6 +8,7 @@ import time
 
 from equipment_adapters.base import EquipmentAdapter, TagValue
 from equipment_adapters.errors import EquipmentError
+from mes.edge.cadence import ResultCadence
 from mes.edge.result_store import Recorded
 from mes.edge.results import IncompleteResult, block_tags, parse_block
 from mes.edge.workers import IDLE_S, pause
@@ -22,11 +23,12 @@ class ResultCapture:
     """Watches one machine's result_ready; each published sequence is stored once and then acked."""
 
     def __init__(self, adapter: EquipmentAdapter, equipment_id: int, writer: ResultWriter,
-                 poll_s: float = 0.025) -> None:
+                 poll_s: float = 0.01, slow_poll_s: float = 0.05) -> None:
         self.adapter = adapter
         self.equipment_id = equipment_id
         self.writer = writer
-        self.poll_s = poll_s
+        self.cadence = ResultCadence(poll_s, slow_poll_s)
+        self._seen_seq: int | None = None  # the last sequence the cadence was told about
         # Every poll reads the whole block (one request on a PLC that keeps it contiguous): a new
         # result is then already in hand when result_ready is seen, with no second round trip.
         self.tags = tuple(block_tags(adapter.device))
@@ -41,7 +43,7 @@ class ResultCapture:
         while not stop.is_set():
             if self.adapter.health.connected:
                 await self.poll_once()
-                await pause(stop, self.poll_s)
+                await pause(stop, self.cadence.delay(time.monotonic()))
             else:
                 await pause(stop, IDLE_S)
 
@@ -57,6 +59,9 @@ class ResultCapture:
         if ready.value != 1 or not seq.value or not (ready.is_good and seq.is_good) \
                 or self._just_acked(int(seq.value)):  # type: ignore[arg-type]
             return None
+        if seq.value != self._seen_seq:
+            self._seen_seq = int(seq.value)  # type: ignore[arg-type]
+            self.cadence.seen(time.monotonic())
         _note(self.read_at, int(seq.value), keep_first=True)  # type: ignore[arg-type]
         return await self._capture(int(seq.value), tags)  # type: ignore[arg-type]
 

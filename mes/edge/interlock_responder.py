@@ -90,9 +90,11 @@ class InterlockResponder:
     async def _write(self, seq: int, answer: InterlockAnswer) -> bool:
         code = self.adapter.device.name
         try:
-            await self.adapter.write("interlock_answer", OK_ANSWER if answer.ok else NOK_ANSWER)
-            await self.adapter.write("interlock_reason", int(answer.reason))
-            await self.adapter.write("interlock_answer_seq", seq)  # last: it makes the answer valid
+            # One request on a PLC that keeps the three together; else one by one, the sequence last
+            # (it is what makes the answer valid).
+            await self.adapter.write_many([("interlock_answer", OK_ANSWER if answer.ok else NOK_ANSWER),
+                                           ("interlock_reason", int(answer.reason)),
+                                           ("interlock_answer_seq", seq)])
         except EquipmentError as exc:
             log.warning("%s: interlock answer %d not written: %s", code, seq, exc)
             return False

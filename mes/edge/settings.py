@@ -20,7 +20,8 @@ class EdgeSettings:
 
     edge_id: str = "edge"
     spool_dir: Path = PROJECT_ROOT / "var" / "spool"
-    result_poll_s: float = 0.025  # result_ready polling: bounds the ready -> committed latency
+    result_poll_s: float = 0.01  # result_ready polling where a result is due (mes.edge.cadence)
+    result_slow_poll_s: float = 0.05  # ... and before it is due, or once the machine has stopped
     interlock_poll_s: float = 0.05  # interlock_request polling: well inside the 200 ms answer time
     interlock_check_timeout_s: float = 0.12  # a slow check answers NOK rather than letting the PLC time out
     db_timeout_s: float = 2.0  # a result write waiting longer than this goes to the spool
@@ -43,6 +44,7 @@ class EdgeSettings:
             edge_id=env.get("MES_EDGE_ID", f"edge-{line_code}@{socket.gethostname()}"),
             spool_dir=Path(env.get("MES_SPOOL_DIR", _var_dir(env) / "spool")),
             result_poll_s=float(env.get("MES_RESULT_POLL_S", d.result_poll_s)),
+            result_slow_poll_s=float(env.get("MES_RESULT_SLOW_POLL_S", d.result_slow_poll_s)),
             interlock_poll_s=float(env.get("MES_INTERLOCK_POLL_S", d.interlock_poll_s)),
             interlock_check_timeout_s=float(env.get("MES_INTERLOCK_CHECK_TIMEOUT_S", d.interlock_check_timeout_s)),
             db_timeout_s=float(env.get("MES_EDGE_DB_TIMEOUT_S", d.db_timeout_s)),

@@ -30,7 +30,8 @@ class EdgeStation:
         self.monitor = DeviceMonitor(device, factory, executor=workers.database)
         self.adapter = self.monitor.adapter
         names = {tag.name for tag in self.adapter.device.tags}
-        self.capture = (ResultCapture(self.adapter, device.equipment_id, writer, settings.result_poll_s)
+        self.capture = (ResultCapture(self.adapter, device.equipment_id, writer, settings.result_poll_s,
+                                      settings.result_slow_poll_s)
                         if names >= RESULT_TAGS else None)
         self.interlock = (InterlockResponder(self.adapter, device.equipment_id, check,
                                              calibration_due=device.calibration_due,

@@ -247,3 +247,38 @@ async def test_polling_reports_bad_once_when_the_device_goes_away(adapter, modbu
     await modbus_server.stop()
     await asyncio.sleep(0.8)  # a poll racing the close waits out its 0.5 s timeout
     assert [v.quality for v in seen] == [Quality.GOOD, Quality.BAD]
+
+
+async def test_tags_back_to_back_are_written_in_one_request_and_read_back_in_one(adapter, modbus_server):
+    modbus_server.requests.clear()
+    written = await adapter.write_many([("int16", -7), ("uint16", 2), ("int32", -70000)])
+    assert modbus_server.requests == [16, 3]  # one FC16 write, one read-back
+    assert {name: v.value for name, v in written.items()} == {"int16": -7, "uint16": 2, "int32": -70000}
+    assert await modbus_server.get(3, 0, 4) == [(-7) & 0xFFFF, 2, *divmod((-70000) & 0xFFFFFFFF, 0x10000)]
+
+
+async def test_tags_with_a_gap_are_written_one_by_one_in_the_order_given(adapter, modbus_server):
+    modbus_server.requests.clear()
+    await adapter.write_many([("int16", 5), ("float32", 1.5), ("uint16", 9)])
+    # each write is followed by its read-back, and uint16 (given last) goes last
+    assert modbus_server.requests == [6, 3, 16, 3, 6, 3]
+    assert await modbus_server.get(3, 1) == [9]
+
+
+async def test_a_value_out_of_range_in_a_group_sends_nothing(adapter, modbus_server):
+    modbus_server.requests.clear()
+    with pytest.raises(TagConfigError):
+        await adapter.write_many([("int16", 1), ("uint16", 70000)])
+    assert modbus_server.requests == []
+
+
+async def test_a_clamped_value_in_a_group_is_caught_by_the_read_back_and_named(modbus_server):
+    tags = (_tag("before", DataType.UINT16, CLAMPED_ADDRESS - 1), _tag("limit", DataType.UINT16, CLAMPED_ADDRESS))
+    modbus = ModbusTcpAdapter(DeviceSpec("PRESS-2", Protocol.MODBUS_TCP, modbus_server.endpoint, tags))
+    await modbus.connect()
+    try:
+        with pytest.raises(WriteVerifyError) as caught:
+            await modbus.write_many([("before", 1), ("limit", CLAMP_MAX + 50)])
+    finally:
+        await modbus.close()
+    assert "limit" in caught.value.address and str(CLAMP_MAX) in caught.value.message
