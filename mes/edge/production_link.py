@@ -7,7 +7,9 @@ Every `poll_s` (0.2 s) one query fetches the active station jobs of the line's s
   or a read-back that differs, fails the job with the reason.
 - sent: once the machine has taken the serial (load_serial cleared), the unit is in the machine; a
   PackML Aborting/Aborted/Stopping/Stopped while it is opens a nonconformance (report_machine_fault)
-  and fails the job. The machine's result ends the job through the result hook (ResultApplier).
+  and fails the job. The machine's result ends the job through the result hook (ResultApplier). A
+  sent job with no result `result_timeout_s` after it was sent (a machine that hung, a unit taken
+  out by hand) fails with that reason, so the station is free and the operator told.
 
 Machine results reach production through the result store's on_result hook
 (mes.production.machine_results.ResultApplier); an interlock NOK for a loaded unit fails its job
@@ -23,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -37,7 +40,7 @@ from mes.db import unit_of_work
 from mes.domain.errors import DomainError
 from mes.edge.interlock import InterlockAnswer, InterlockRequest
 from mes.edge.workers import in_thread, pause
-from mes.models import Equipment, StationJob
+from mes.models import Equipment, StationJob, utcnow
 from mes.models.station_job import ACTIVE_STATUSES
 from mes.production.station_jobs import fail_job_by_id, mark_sent
 from mes.quality.nonconformance import report_machine_fault
@@ -60,19 +63,22 @@ class ActiveJob:
     serial: str
     status: str
     created_at: float  # monotonic time the edge first saw it
+    sent_at: datetime | None = None  # when its serial was written (from the database: survives a restart)
 
 
 class ProductionLink:
     """Writes the serials of station jobs to the line's machines and watches the units while inside."""
 
     def __init__(self, factory: sessionmaker[Session], adapters: dict[int, EquipmentAdapter], edge_id: str, *,
-                 poll_s: float = 0.2, send_timeout_s: float = 30.0, executor: Executor | None = None) -> None:
+                 poll_s: float = 0.2, send_timeout_s: float = 30.0, result_timeout_s: float = 600.0,
+                 executor: Executor | None = None) -> None:
         self.factory = factory
         # Only machines that take a serial: equipment id -> its adapter.
         self.adapters = {eid: a for eid, a in adapters.items() if any(t.name == LOAD_TAG for t in a.device.tags)}
         self.actor = AuditActor.system(edge_id)
         self.poll_s = poll_s
         self.send_timeout_s = send_timeout_s
+        self.result_timeout_s = result_timeout_s
         self.executor = executor
         self.station_of: dict[int, int] = {}  # equipment id -> station id, read at start
         self._first_seen: dict[int, float] = {}
@@ -160,6 +166,10 @@ class ProductionLink:
 
     # --- sent: the unit is in the machine --------------------------------------------------------
     async def _watch(self, job: ActiveJob, adapter: EquipmentAdapter) -> None:
+        if job.sent_at is not None and (utcnow() - job.sent_at).total_seconds() >= self.result_timeout_s:
+            await self._fail(job, f"no result from {adapter.device.name} within {self.result_timeout_s:g} s "
+                                  "of sending the serial")
+            return
         if not adapter.health.connected:
             return
         try:
@@ -199,11 +209,12 @@ class ProductionLink:
                 rows = session.execute(select(Equipment.id, Equipment.station_id)
                                        .where(Equipment.id.in_(list(self.adapters))))
                 self.station_of = {row.id: row.station_id for row in rows}
-            query = select(StationJob.id, StationJob.equipment_id, StationJob.serial, StationJob.status).where(
+            query = select(StationJob.id, StationJob.equipment_id, StationJob.serial, StationJob.status,
+                           StationJob.sent_at).where(
                 StationJob.equipment_id.in_(list(self.adapters)), StationJob.status.in_(ACTIVE_STATUSES))
             now = time.monotonic()
             return [ActiveJob(row.id, row.equipment_id, row.serial, row.status,
-                              self._first_seen.setdefault(row.id, now))
+                              self._first_seen.setdefault(row.id, now), row.sent_at)
                     for row in session.execute(query.order_by(StationJob.id))]
 
     def _mark_sent(self, job_id: int) -> bool:

@@ -99,7 +99,8 @@ class Edge:
     def _production_link(self) -> ProductionLink:
         s = self.settings
         link = ProductionLink(self.factory, adapters_by_equipment(self.stations), s.edge_id, poll_s=s.job_poll_s,
-                              send_timeout_s=s.job_send_timeout_s, executor=self.workers.database)
+                              send_timeout_s=s.job_send_timeout_s,
+                              result_timeout_s=s.job_result_timeout_s, executor=self.workers.database)
         for station in self.stations:
             if station.interlock is not None:
                 station.interlock.on_answer = link.interlock_answered

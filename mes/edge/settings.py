@@ -31,6 +31,7 @@ class EdgeSettings:
     master_data_every_s: float = 60.0  # how soon a changed calibration date reaches the interlock
     job_poll_s: float = 0.2  # station jobs: how often the edge looks for serials to write to load_serial
     job_send_timeout_s: float = 30.0  # a job whose serial cannot be written for this long fails
+    job_result_timeout_s: float = 600.0  # a sent job with no result this long after sending fails
     # Level of the once-per-serial line for a result the MES cannot apply (unknown serial, not at this
     # step). WARNING on a real line; the demo, whose simulators invent serials, runs with INFO.
     unapplied_result_log_level: str = "WARNING"
@@ -54,5 +55,6 @@ class EdgeSettings:
             master_data_every_s=float(env.get("MES_EDGE_MASTER_DATA_S", d.master_data_every_s)),
             job_poll_s=float(env.get("MES_STATION_JOB_POLL_S", d.job_poll_s)),
             job_send_timeout_s=float(env.get("MES_STATION_JOB_SEND_TIMEOUT_S", d.job_send_timeout_s)),
+            job_result_timeout_s=float(env.get("MES_STATION_JOB_RESULT_TIMEOUT_S", d.job_result_timeout_s)),
             unapplied_result_log_level=env.get("MES_EDGE_UNAPPLIED_RESULT_LOG", d.unapplied_result_log_level).upper(),
         )

@@ -263,3 +263,21 @@ async def test_over_opc_ua_a_unit_loaded_at_the_electrical_safety_tester_is_comp
         "pe_resistance": "result_pe_resistance", "touch_current": "result_touch_current"}
     (result,) = machine_results(demo_line.factory, serial)
     assert result.operation_record_id == record.id and len(result.values) == 4  # hipot values stay on the result
+
+
+async def test_a_sent_job_whose_result_never_comes_fails_after_the_result_timeout_and_frees_the_station(
+        demo_line, edge_settings):
+    serial = started_at_scr01(demo_line.factory)
+    job_id = load(demo_line.factory, "SCR01", serial)
+    settings = dataclasses.replace(edge_settings, job_result_timeout_s=1.0)
+    async with demo_line.fleet(CODE, serial_source="mes", defect_rate=0.0, cycle_time_s=60.0) as fleet, \
+            running_edge(demo_line.factory, settings, production=True):
+        machine = spindle(fleet)  # a cycle far longer than the timeout: it hangs, as far as the MES can tell
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "sent")
+        await wait_for(lambda: job(demo_line.factory, job_id).status == "failed", timeout=5)
+        assert machine.cycle is not None and machine.cycle.serial == serial  # the unit is still inside
+    failed = job(demo_line.factory, job_id)
+    assert failed.reason == "no result from SCR01-SPINDLE within 1 s of sending the serial"
+    assert ncs(demo_line.factory, serial) == [] and not unit(demo_line.factory, serial).on_hold
+    assert unit(demo_line.factory, serial).open_seq == 10  # still started: the operator decides what it was
+    assert load(demo_line.factory, "SCR01", serial) != job_id  # the station takes a job again
