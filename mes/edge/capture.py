@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -17,6 +18,7 @@ from mes.edge.writer import ResultWriter
 log = logging.getLogger("mes.edge.results")
 
 REACK_AFTER_S = 0.5  # still published this long after our ack: the PLC lost it (restart), ack again
+WAKE_PUBLISH_S = 0.02  # OPC UA: publishing interval of the result_ready subscription that wakes the poll
 
 
 class ResultCapture:
@@ -40,12 +42,43 @@ class ResultCapture:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set; while the machine is disconnected only look now and then."""
+        wake = await self._wake_on_publish()
         while not stop.is_set():
             if self.adapter.health.connected:
+                if wake is not None:
+                    wake.clear()  # before the read: a result published from now on wakes the next poll
                 await self.poll_once()
-                await pause(stop, self.cadence.delay(time.monotonic()))
+                await self._sleep(stop, wake, self.cadence.delay(time.monotonic()))
             else:
                 await pause(stop, IDLE_S)
+
+    async def _wake_on_publish(self) -> asyncio.Event | None:
+        """OPC UA: a subscription to result_ready that wakes the poll when a result is published.
+
+        On Modbus a subscription is one more poll loop, so there the cadence alone decides.
+        """
+        if self.adapter.protocol != "opcua":
+            return None
+        wake = asyncio.Event()
+
+        def published(value: TagValue) -> None:
+            if value.is_good and value.value == 1:
+                wake.set()
+
+        try:
+            await self.adapter.subscribe(["result_ready"], published, WAKE_PUBLISH_S)
+        except EquipmentError as exc:  # polling still finds every result, only later
+            log.warning("%s: no result_ready subscription, polling only: %s", self.adapter.device.name, exc)
+            return None
+        return wake
+
+    @staticmethod
+    async def _sleep(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+        if wake is None:
+            await pause(stop, seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), seconds)
 
     async def poll_once(self) -> Recorded | None:
         """One read of the result block; captures and acks a waiting result. What became of it, or None."""
