@@ -199,13 +199,15 @@ class ComponentConsumption(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         # where-used of a purchased serialized part, which is known by its serial alone
         Index("ix_component_consumption_component_serial", "component_serial"),
+        # where-used of a lot: the consuming units read from the index alone (migration 0017)
+        Index("ix_component_consumption_lot_unit", "material_lot_id", "unit_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     operation_record_id: Mapped[int | None] = mapped_column(ForeignKey("operation_record.id"))
     bom_line_id: Mapped[int | None] = mapped_column(ForeignKey("bom_line.id"))
     part_number: Mapped[str] = mapped_column(String(60))
-    material_lot_id: Mapped[int | None] = mapped_column(ForeignKey("material_lot.id"), index=True)
+    material_lot_id: Mapped[int | None] = mapped_column(ForeignKey("material_lot.id"))
     component_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     component_serial: Mapped[str | None] = mapped_column(String(40))
     quantity: Mapped[Decimal] = mapped_column(Qty)
