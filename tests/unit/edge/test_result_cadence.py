@@ -13,12 +13,13 @@ def steady(period: float, results: int = 4) -> tuple[ResultCadence, float]:
     return cadence, 100.0 + (results - 1) * period
 
 
-def test_a_machine_whose_rhythm_is_unknown_is_polled_fast() -> None:
+def test_a_machine_whose_rhythm_is_unknown_is_polled_at_half_the_slow_interval() -> None:
     cadence = ResultCadence(FAST, SLOW)
-    assert cadence.delay(0.0) == FAST
+    assert cadence.delay(0.0) == SLOW / 2
     cadence.seen(1.0)
     cadence.seen(2.0)  # one period is not a rhythm yet
-    assert cadence.delay(2.1) == FAST
+    assert cadence.delay(2.1) == SLOW / 2
+    assert ResultCadence(0.04, 0.05).unknown_s == 0.04  # never faster than fast
 
 
 def test_right_after_a_result_the_poll_is_slow_and_wakes_when_the_window_opens() -> None:
