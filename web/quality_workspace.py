@@ -27,7 +27,7 @@ from web.api import STATUS
 from web.api.transaction import read_only, transaction
 from web.i18n import gettext as _
 from web.permissions import requires
-from web.quality_signing import account_changed, actor, check_username, dialog_context, read_signing, required, signed
+from web.quality_signing import account_changed, actor, dialog_context, read_signing, required, signed
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
@@ -104,9 +104,8 @@ def review(number: str):  # type: ignore[no-untyped-def]
         key = required("key", _("Exception"), 120)
         decision = required("decision", _("Decision"), 1000)
         entry = read_signing()
-        check_username(entry)
         with transaction() as s:
-            release.review_exception(s, actor(), number, key, decision, entry.password)
+            release.review_exception(s, actor(), number, key, decision, entry.password, entry.username)
     except DomainError as exc:
         return refused(batch_page, "review", exc, number=number)
     signed()
@@ -121,9 +120,9 @@ def release_batch(number: str):  # type: ignore[no-untyped-def]
     try:
         quantity = _quantity(request.form.get("quantity", ""))
         entry = read_signing()
-        check_username(entry)
         with transaction() as s:
-            released = release.release_batch(s, actor(), number, entry.password, quantity).quantity_released
+            released = release.release_batch(s, actor(), number, entry.password, quantity,
+                                             entry.username).quantity_released
     except DomainError as exc:
         return refused(batch_page, "release", exc, number=number)
     signed()

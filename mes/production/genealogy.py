@@ -44,9 +44,11 @@ def _backward_query() -> Select[Any]:
     """The backward trace of the unit `:serial`, built once."""
     tree = select(Unit.id.label("unit_id"), literal(0, Integer).label("depth")).where(
         Unit.serial == bindparam("serial")).cte("tree", recursive=True)
+    # Every consumption of the unit steps down, lots too: a NULL unit matches nothing one level
+    # further and is dropped by the join below. Filtering them here instead made SQLite's planner
+    # build a Bloom filter over the whole consumption table at each step (12 ms at 200,000 rows).
     tree = tree.union_all(select(C.component_unit_id, tree.c.depth + 1)
-                          .join(tree, C.unit_id == tree.c.unit_id)
-                          .where(C.component_unit_id.is_not(None), tree.c.depth < MAX_DEPTH))
+                          .join(tree, C.unit_id == tree.c.unit_id).where(tree.c.depth < MAX_DEPTH))
     # One row per (unit of the tree, consumption of that unit); a unit without components gives one
     # row of NULLs on the consumption side. Units come by depth, each one's components in scan order.
     return (select(tree.c.unit_id, tree.c.depth, Unit.serial, Unit.status, WorkOrder.number, WorkOrder.lot_number,
