@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is scripts, not a package
 
 from benchdb import bench_database
-from production_data import ACTOR, BENCH_GTIN, SPECS, generate_genealogy, prepare_site
+from production_data import ACTOR, BENCH_GTIN, SPECS, prepare_site
+from production_traces import bench_traces
 
 from mes.compliance.chain import encode_value
 from mes.compliance.chain_store import append_entries, flush_audit
@@ -47,7 +46,6 @@ from mes.production.common import concurrency_guard
 from mes.production.components import consume_component
 from mes.production.errors import ConcurrentUpdate
 from mes.production.execution import complete_operation, start_operation
-from mes.production.genealogy import trace_backward, where_used
 from mes.production.measurements import MeasurementInput
 from mes.production.serials import allocate_serials
 from mes.production.workorders import create_work_order, release_work_order
@@ -250,78 +248,6 @@ def _raw_audit(conn, serial: str, count: int) -> None:  # type: ignore[no-untype
     with Session(conn) as s:
         append_entries(s, entries)
         flush_audit(s)
-
-
-def bench_traces(engine: Engine, units: int) -> list[dict[str, object]]:
-    """Backward trace of one serial and forward trace of one chip lot, through the API's service functions.
-
-    Each trace in its own session (as each API request has), the median of several.
-    """
-    started = time.perf_counter()
-    generated = generate_genealogy(engine, units)
-    load_s = time.perf_counter() - started
-    with engine.connect() as conn:
-        rows = conn.scalar(select(func.count()).select_from(ComponentConsumption))
-    rnd = random.Random(1)
-    factory = session_factory(engine)
-    serials = rnd.sample(generated["devices"], min(50, len(generated["devices"])))
-    lots = rnd.sample(generated["chip_lots"], min(10, len(generated["chip_lots"])))
-
-    def backward(serial: str) -> object:
-        with factory() as s:
-            return trace_backward(s, serial)
-
-    def forward(lot: str) -> object:
-        with factory() as s:
-            return where_used(s, lot_number=lot)
-
-    backward(serials[0]), forward(lots[0])  # warm the connection pool and the statement caches
-    backward_ms = statistics.median(_timed(lambda x=x: backward(x)) for x in serials) * 1000
-    forward_ms = statistics.median(_timed(lambda x=x: forward(x)) for x in lots) * 1000
-    backward_cpu = statistics.median(_cpu(lambda x=x: backward(x)) for x in serials) * 1000
-    forward_cpu = statistics.median(_cpu(lambda x=x: forward(x)) for x in lots) * 1000
-    with factory() as s:
-        reached = len(where_used(s, lot_number=lots[0])["finished_units"])
-    size = f"{units:,} units, {rows:,} consumptions"
-    server = []
-    if engine.dialect.name == "postgresql":
-        server = [
-            _figure("backward trace, PostgreSQL execution (recursive query)",
-                    _server_ms(engine, lambda: backward(serials[1])), "ms", ""),
-            _figure("forward trace, PostgreSQL execution (recursive query)",
-                    _server_ms(engine, lambda: forward(lots[1])), "ms", ""),
-        ]
-    return [
-        _figure(f"trace data generated ({size})", round(load_s, 1), "s", ""),
-        _figure(f"backward trace of one serial ({size})", round(backward_ms, 2), "ms", "<= 20"),
-        _figure(f"forward trace of one chip lot -> {reached:,} devices", round(forward_ms, 1), "ms", "<= 100"),
-        # On a CPU-starved shared machine wall time is mostly waiting for a core; this process's CPU time
-        # (with SQLite, the database engine's too) is what a trace costs when it gets one.
-        _figure("backward trace, benchmark-process CPU", round(backward_cpu, 2), "ms", ""),
-        _figure("forward trace, benchmark-process CPU", round(forward_cpu, 1), "ms", ""),
-        *server,
-    ]
-
-
-def _server_ms(engine: Engine, trace: Callable[[], object]) -> float:
-    """The server's own time for the trace's recursive query (EXPLAIN ANALYZE of the statement it sent)."""
-    sent: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if "RECURSIVE" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        trace()
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    statement, parameters = sent[-1]
-    with engine.begin() as conn:
-        cursor = conn.connection.driver_connection.cursor()
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
-        return round(cursor.fetchone()[0][0]["Execution Time"], 2)
 
 
 def _cpu(action: Callable[[], object]) -> float:

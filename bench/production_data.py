@@ -157,8 +157,13 @@ class _Loader:
         cursor = self.raw.cursor()
         if self.postgres:
             cursor.execute("SET session_replication_role = DEFAULT")
-            cursor.execute("ANALYZE unit")
-            cursor.execute("ANALYZE component_consumption")
+            self.raw.commit()
+            # What autovacuum does on a site after bulk inserts: statistics for the planner, and the
+            # visibility map that lets an index answer a lookup without reading the table's rows.
+            self.raw.driver_connection.autocommit = True
+            cursor.execute("VACUUM (ANALYZE) unit")
+            cursor.execute("VACUUM (ANALYZE) component_consumption")
+            self.raw.driver_connection.autocommit = False
         else:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
