@@ -13,7 +13,7 @@ from mes.security.permissions import Permission
 from web.api.transaction import read_only, transaction
 from web.i18n import gettext as _
 from web.permissions import requires
-from web.quality_signing import actor, check_username, dialog_context, read_signing, required, signed
+from web.quality_signing import actor, dialog_context, read_signing, required, signed
 from web.quality_workspace import Problem, bp, refused
 
 
@@ -129,9 +129,9 @@ def disposition(number: str):  # type: ignore[no-untyped-def]
         choice = required("disposition", _("Disposition"), 20)
         justification = request.form.get("justification", "").strip()[:1000] or None
         entry = read_signing()
-        check_username(entry)
         with transaction() as s:
-            nonconformance.disposition_nc(s, actor(), number, choice, entry.password, justification)
+            nonconformance.disposition_nc(s, actor(), number, choice, entry.password, justification,
+                                          entry.username)
     except DomainError as exc:
         return refused(nc_page, "disposition", exc, number=number)
     signed()

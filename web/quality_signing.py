@@ -1,10 +1,9 @@
 """The e-signature dialog of the quality workspace: what it shows, what it reads, and §11.200(a) checks.
 
 Every signing re-enters the password; the first signing of a session (or after a break in it) also
-asks for the user name (web/signing.py). The signature itself is executed by the quality services
-(mes.quality.esign -> mes.compliance.signatures.sign), which refuse a wrong password, record the
-failure and count it toward the lockout. The one check made here is the typed user name, which the
-services cannot see: a wrong one is recorded and counted the same way before anything is signed.
+asks for the user name (web/signing.py). Both go to the quality services (mes.quality.esign ->
+mes.compliance.signatures.sign), which check them against the signer, refuse a wrong one, record the
+failure and count it toward the lockout: nothing about the credentials is decided here.
 """
 
 from __future__ import annotations
@@ -14,14 +13,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, request
 
-from mes.compliance.audit import AuditActor, record_audit
-from mes.compliance.errors import WrongCredentials
+from mes.compliance.audit import AuditActor
 from mes.compliance.signatures import MEANING_LABELS, manifestation
-from mes.db import unit_of_work
-from mes.models import ElectronicSignature, User, utcnow
+from mes.models import ElectronicSignature, utcnow
 from mes.production.errors import InvalidInput
-from mes.security.accounts import register_failure
-from mes.security.policy import AccountPolicy
 from web.auth import _actor
 from web.signing import note_signing, signing_needs_username
 
@@ -69,7 +64,10 @@ def dialog_context() -> dict[str, object]:
 
 
 def read_signing() -> SigningInput:
-    """The dialog's fields; an empty password is refused before anything is attempted."""
+    """The dialog's fields; an empty password is refused before anything is attempted.
+
+    When the user name is asked for, it is passed even when left empty: the service then refuses it.
+    """
     password = request.form.get("password", "")
     if not password:
         raise PasswordMissing()
@@ -83,19 +81,6 @@ def required(name: str, label: str, max_len: int) -> str:
     if not value:
         raise FieldMissing(field=label)
     return value[:max_len]
-
-
-def check_username(entry: SigningInput) -> None:
-    """Refuse (recorded, counted toward the lockout) a typed user name that is not the signer's own."""
-    if entry.username is None or entry.username.lower() == g.user.username.lower():
-        return
-    with unit_of_work(current_app.extensions["mes.sessions"]) as db:
-        user = db.get_one(User, g.user.id)
-        record_audit(db, actor=actor(), action="SIGN_FAIL", entity="app_user", entity_id=str(user.id),
-                     field="signature", reason=WrongCredentials.code)
-        register_failure(db, user, what="electronic signature", workstation=actor().workstation,
-                         policy=AccountPolicy.from_env())
-    raise WrongCredentials()
 
 
 def account_changed() -> None:

@@ -7,8 +7,10 @@ content changed, no longer verifies. The SIGN audit entry, written in the same t
 the signature id, meaning, content hash and seal inside the hash-chained trail.
 
 The caller's duties (docs/electronic-signatures.md):
-- ask `username_required(...)` and pass `username` when it says so (the first signing of a session,
-  or after a break in continuity): sign() cannot see the caller's session;
+- ask `username_required(...)` and pass the typed `username` when it says so (the first signing of a
+  session, or after a break in continuity): sign() cannot see the caller's session, but it checks the
+  user name it is given against the signer (empty: UsernameRequired; another's: WrongCredentials,
+  audited and counted toward the lockout). Callers never compare user names themselves;
 - check the action's permission (or pass `permission=`), and `require_two_persons` where an author
   and an approver must differ;
 - on SignatureRefused the caller's transaction is already rolled back: the signed action must not
@@ -36,6 +38,7 @@ from mes.compliance.errors import (
     SignatureRefused,
     SignerNotAuthorized,
     TwoPersonRule,
+    UsernameRequired,
     WrongCredentials,
 )
 from mes.models import ElectronicSignature, User, utcnow
@@ -113,8 +116,10 @@ def _check(user: User, password: str, username: str | None, permission: Permissi
         return AccountInactive()
     if user.locked_at is not None:
         return AccountLocked()
+    if username is not None and not username.strip():
+        return UsernameRequired()
     if username is not None and username.strip().lower() != user.username.lower():
-        return WrongCredentials()
+        return WrongCredentials()  # counted toward the lockout like a wrong password
     if not verify_password(user.password_hash, password):
         return WrongCredentials()
     if password_change_required(user, policy):

@@ -16,16 +16,20 @@ from mes.security.permissions import Permission
 
 def sign_record(session: Session, actor: AuditActor, password: str, meaning: SignatureMeaning, entity: str,
                 entity_id: str, content: Mapping[str, Any], permission: Permission,
-                reason: str | None = None) -> ElectronicSignature:
-    """Sign `content` as the acting user, re-authenticated by password and checked for the permission.
+                reason: str | None = None, username: str | None = None) -> ElectronicSignature:
+    """Sign `content` as the acting user, re-authenticated by password (and user name) and checked for the permission.
 
-    On refusal sign() has already rolled the caller's transaction back: the signed action never happens.
+    `username` is the typed user name: pass it whenever the signer was asked for it (§11.200(a)(1)(i), the
+    first signing of a session); sign() refuses one that is not the signer's own, audits the refusal and
+    counts it toward the lockout like a wrong password. On refusal sign() has already rolled the caller's
+    transaction back: the signed action never happens.
     """
     if actor.user_id is None:
         raise SignerUnknown()
     signer = session.get_one(User, actor.user_id)
     return sign(session, signer=signer, password=password, meaning=meaning, entity=entity, entity_id=entity_id,
-                content=content, reason=reason, workstation=actor.workstation, permission=permission)
+                content=content, reason=reason, workstation=actor.workstation, permission=permission,
+                username=username)
 
 
 def require_permission(session: Session, actor: AuditActor, permission: Permission) -> None:

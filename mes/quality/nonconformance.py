@@ -85,7 +85,7 @@ def signed_content(nc: Nonconformance, serial: str) -> dict[str, Any]:
 
 
 def disposition_nc(session: Session, actor: AuditActor, number: str, disposition: str, password: str,
-                   justification: str | None = None) -> Nonconformance:
+                   justification: str | None = None, username: str | None = None) -> Nonconformance:
     """Decide what happens to the nonconforming unit, signed "dispositioned"; the unit's hold lifts."""
     if disposition not in DISPOSITIONS:
         raise UnknownDisposition(allowed=", ".join(DISPOSITIONS))
@@ -100,7 +100,8 @@ def disposition_nc(session: Session, actor: AuditActor, number: str, disposition
     reason = justification or disposition
     nc.disposition, nc.justification = disposition, justification
     signature = sign_record(session, actor, password, SignatureMeaning.DISPOSITIONED, "nonconformance", nc.number,
-                            signed_content(nc, unit.serial), Permission.NC_DISPOSITION, reason=reason)
+                            signed_content(nc, unit.serial), Permission.NC_DISPOSITION, reason=reason,
+                            username=username)
     audit(session, actor, "UPDATE", "nonconformance", nc.number, field="disposition", new=disposition,
           reason=reason)
     nc.status, nc.closed_at, nc.closed_by_id = "closed", utcnow(), actor.user_id

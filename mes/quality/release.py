@@ -19,7 +19,7 @@ from mes.security.permissions import Permission
 
 
 def review_exception(session: Session, actor: AuditActor, number: str, key: str, decision: str,
-                     password: str) -> ExceptionReview:
+                     password: str, username: str | None = None) -> ExceptionReview:
     """Record QA's decision on one exception of the batch record, signed "reviewed"."""
     if not decision or len(decision) > 1000:
         raise InvalidInput("decision must be 1 to 1000 characters")
@@ -31,7 +31,7 @@ def review_exception(session: Session, actor: AuditActor, number: str, key: str,
         raise InvalidInput(f"exception {key} is already closed")
     content = review_content(number, exc, decision)
     signature = sign_record(session, actor, password, SignatureMeaning.REVIEWED, "exception_review",
-                            f"{number}/{key}", content, Permission.BATCH_REVIEW, reason=decision)
+                            f"{number}/{key}", content, Permission.BATCH_REVIEW, reason=decision, username=username)
     review = ExceptionReview(work_order_id=wo.id, exception_key=key, decision=decision, reviewer_id=actor.user_id,
                              signature_id=signature.id, reviewed_at=utcnow())
     session.add(review)
@@ -66,7 +66,7 @@ def release_content(wo: WorkOrder, quantity: int) -> dict[str, Any]:
 
 
 def release_batch(session: Session, actor: AuditActor, number: str, password: str,
-                  quantity: int | None = None) -> BatchRelease:
+                  quantity: int | None = None, username: str | None = None) -> BatchRelease:
     """QA release for distribution, signed "released": refused while any exception is open.
 
     Two-person rule: the releaser needs the batch.release permission and is not who created the order.
@@ -84,7 +84,7 @@ def release_batch(session: Session, actor: AuditActor, number: str, password: st
     require_two_persons(creator_id(session, wo), actor.user_id)
     signature = sign_record(session, actor, password, SignatureMeaning.RELEASED, "work_order", number,
                             release_content(wo, quantity), Permission.BATCH_RELEASE,
-                            reason=f"released {quantity} of {wo.quantity}")
+                            reason=f"released {quantity} of {wo.quantity}", username=username)
     release = BatchRelease(work_order_id=wo.id, quantity_released=quantity, released_by_id=actor.user_id,
                            signature_id=signature.id, released_at=utcnow())
     session.add(release)

@@ -76,7 +76,7 @@ def review(number: str):  # type: ignore[no-untyped-def]
     key, decision = text(data, "key", max_len=120), text(data, "decision", max_len=1000)
     password = _password(data)
     with transaction() as s:
-        row = release.review_exception(s, g.actor, number, key, decision, password)
+        row = release.review_exception(s, g.actor, number, key, decision, password, _username(data))
         return jsonify(key=row.exception_key, decision=row.decision, signature_id=row.signature_id), 201
 
 
@@ -87,7 +87,7 @@ def release_batch(number: str):  # type: ignore[no-untyped-def]
     data = body()
     quantity, password = integer(data, "quantity", required=False), _password(data)
     with transaction() as s:
-        row = release.release_batch(s, g.actor, number, password, quantity)
+        row = release.release_batch(s, g.actor, number, password, quantity, _username(data))
         return jsonify(work_order=number, quantity_released=row.quantity_released, signature_id=row.signature_id)
 
 
@@ -121,7 +121,7 @@ def disposition(number: str):  # type: ignore[no-untyped-def]
     choice = text(data, "disposition", max_len=20)
     justification, password = text(data, "justification", required=False, max_len=1000), _password(data)
     with transaction() as s:
-        nc = nonconformance.disposition_nc(s, g.actor, number, choice, password, justification)
+        nc = nonconformance.disposition_nc(s, g.actor, number, choice, password, justification, _username(data))
         return jsonify(number=nc.number, status=nc.status, disposition=nc.disposition, signature_id=nc.signature_id)
 
 
@@ -151,4 +151,12 @@ def _password(data: dict[str, object]) -> str:
     value = data.get("password")
     if not isinstance(value, str) or not value:
         raise InvalidInput("password is required to sign")
+    return value
+
+
+def _username(data: dict[str, object]) -> str | None:
+    """The signer's user name when the client sends it (both components, §11.200(a)); the service checks it."""
+    value = data.get("username")
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput("username must be a string")
     return value
