@@ -37,13 +37,12 @@ from mes.production.downtime import REASONS
 from mes.production.errors import NotFound
 from mes.production.execution import complete_operation, start_operation
 from mes.production.measurements import MeasurementInput
-from mes.production.station_jobs import current_job
-from mes.production.terminals import terminal_by_token
 from mes.security.permissions import Permission, has_permission
 from web.i18n import gettext as _
 from web.i18n import state_label
 from web.permissions import requires
-from web.terminal_context import StepCache, machine_view, open_stop, unit_view
+from web.terminal_binding import BoundTerminals
+from web.terminal_context import StepCache, machine_view, open_stop, station_job, unit_view
 from web.terminal_messages import Outcome, refusal, unknown_barcode
 
 bp = Blueprint("terminal", __name__, url_prefix="/terminal")
@@ -61,11 +60,13 @@ def sessions():  # type: ignore[no-untyped-def]
 
 
 def bound_terminal(db: Session) -> tuple[Terminal, Station] | None:
-    """The terminal this browser is registered as, and its station."""
-    terminal = terminal_by_token(db, request.cookies.get(COOKIE))
-    if terminal is None:
-        return None
-    return terminal, db.get_one(Station, terminal.station_id)
+    """The terminal this browser is registered as, and its station (detached copies, re-read every 2 s at most)."""
+    return bindings().get(db, request.cookies.get(COOKIE))
+
+
+def bindings() -> BoundTerminals:
+    """This app's cache of terminal bindings (per app: a test's fresh database never sees another's)."""
+    return current_app.extensions.setdefault("mes.terminal_bindings", BoundTerminals())
 
 
 def actor(terminal: Terminal | None = None) -> AuditActor:
@@ -119,7 +120,7 @@ def _steps() -> StepCache:
 def panel_context(db: Session, terminal: Terminal, station: Station) -> dict[str, Any]:
     """What the live panel shows (read every second: only the machine, its job and the open stop)."""
     return {"terminal": terminal, "station": station, "machine": machine_view(db, station),
-            "stop": open_stop(db, station), "job": current_job(db, station.code), "state_label": state_label,
+            "stop": open_stop(db, station), "job": station_job(db, station), "state_label": state_label,
             "stop_reason_name": _reason_name, "job_label": _job_label}
 
 

@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from mes.domain.packml import state_group, state_name
 from mes.models import (
@@ -24,9 +25,11 @@ from mes.models import (
     Product,
     RoutingOperation,
     Station,
+    StationJob,
     Unit,
     WorkOrder,
 )
+from mes.models.station_job import ACTIVE_STATUSES
 from mes.production.downtime import STOPPED_GROUPS
 from mes.production.measurements import plan_of
 from mes.production.terminals import instruction_of
@@ -181,15 +184,13 @@ def _load_step(session: Session, work_order_id: int, seq: int | None) -> Step:
 
 def unit_view(session: Session, serial: str, station: Station, steps: StepCache | None = None) -> UnitView | None:
     """The unit's current step at this station, or None when no unit has that serial."""
-    unit = session.scalars(select(Unit).where(Unit.serial == serial)).one_or_none()
+    unit = session.scalars(_unit_query(), {"serial": serial}).one_or_none()
     if unit is None:
         return None
     seq = unit.open_seq if unit.open_seq is not None else unit.next_seq
     step = (steps or StepCache(0)).get(session, unit.work_order_id, seq)
     record = _open_record(session, unit, station)
-    last = session.scalars(select(OperationRecord).where(OperationRecord.unit_id == unit.id,
-                                                         OperationRecord.completed_at.is_not(None))
-                           .order_by(OperationRecord.id.desc()).limit(1)).first()
+    last = session.scalars(_last_record_query(), {"unit_id": unit.id}).first()
     view = UnitView(serial=unit.serial, product=step.product, work_order=step.work_order, lot=step.lot,
                     status=unit.status, on_hold=unit.on_hold, seq=seq, step_name=step.name,
                     station_type=step.station_type, open_here=record is not None, record=record, last_record=last,
@@ -205,19 +206,15 @@ def unit_view(session: Session, serial: str, station: Station, steps: StepCache 
 def _open_record(session: Session, unit: Unit, station: Station) -> OperationRecord | None:
     if unit.open_seq is None:
         return None
-    return session.scalars(select(OperationRecord).where(
-        OperationRecord.unit_id == unit.id, OperationRecord.seq == unit.open_seq,
-        OperationRecord.completed_at.is_(None), OperationRecord.station_id == station.id)
-        .order_by(OperationRecord.id.desc())).first()
+    return session.scalars(_open_record_query(),
+                           {"unit_id": unit.id, "seq": unit.open_seq, "station_id": station.id}).first()
 
 
 def _components(session: Session, unit: Unit, step: Step) -> list[ComponentLine]:
     """The step's BOM lines and how much of each the unit has."""
     if not step.bom_lines:
         return []
-    done = dict(session.execute(select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
-                                .where(ComponentConsumption.unit_id == unit.id)
-                                .group_by(ComponentConsumption.bom_line_id)).all())
+    done = dict(session.execute(_scanned_query(), {"unit_id": unit.id}).all())
     return [ComponentLine(part, description, capture, quantity, Decimal(done.get(line_id) or 0))
             for line_id, part, description, capture, quantity in step.bom_lines]
 
@@ -255,11 +252,11 @@ class MachineView:
 def machine_view(session: Session, station: Station) -> MachineView | None:
     """The first machine of the station with its live state and last result values; None for a manual station."""
     # Not the whole row: the tag map is a large JSON document the panel does not need every second.
-    equipment = session.execute(select(Equipment.id, Equipment.code, Equipment.name)
-                                .where(Equipment.station_id == station.id).order_by(Equipment.code)).first()
-    if equipment is None:
+    # One statement for the machine and its status (the panel is read every second by every terminal).
+    found = session.execute(_machine_query(), {"station_id": station.id}).first()
+    if found is None:
         return None
-    status = session.get(EquipmentStatus, equipment.id)
+    equipment, status = found, found[3]
     values: dict[str, Any] = dict(status.values or {}) if status else {}
     last = _last_result(session, equipment.id)
     shown = [(v.name.removeprefix("result_"), v.value if v.value is not None else v.text, v.unit)
@@ -278,12 +275,73 @@ def machine_view(session: Session, station: Station) -> MachineView | None:
 
 def _last_result(session: Session, equipment_id: int) -> MachineResult | None:
     """The machine's latest result (its measured values are what the operator watches)."""
-    return session.scalars(select(MachineResult).where(MachineResult.equipment_id == equipment_id)
-                           .order_by(MachineResult.id.desc()).limit(1)).first()
+    return session.scalars(_last_result_query(), {"equipment_id": equipment_id}).first()
 
 
 def open_stop(session: Session, station: Station) -> DowntimeEvent | None:
     """The station's stop with no end yet."""
-    return session.scalars(select(DowntimeEvent).where(DowntimeEvent.station_id == station.id,
-                                                       DowntimeEvent.ended_at.is_(None))
-                           .order_by(DowntimeEvent.id.desc())).first()
+    return session.scalars(_open_stop_query(), {"station_id": station.id}).first()
+
+
+def station_job(session: Session, station: Station) -> StationJob | None:
+    """The station's active job; when none is active, its latest (how it ended); None if never.
+
+    mes.production.station_jobs.current_job in one statement by the station's id: active jobs sort first.
+    """
+    return session.scalars(_station_job_query(), {"station_id": station.id}).first()
+
+
+# The screen's statements, built once per process and run with bound values: building a SELECT costs
+# more Python time than SQLite takes to run it, and the panel is read every second by every terminal.
+
+@cache
+def _unit_query() -> Any:
+    return select(Unit).where(Unit.serial == bindparam("serial"))
+
+
+@cache
+def _open_record_query() -> Any:
+    return (select(OperationRecord).options(selectinload(OperationRecord.measurements))
+            .where(OperationRecord.unit_id == bindparam("unit_id"), OperationRecord.seq == bindparam("seq"),
+                   OperationRecord.completed_at.is_(None), OperationRecord.station_id == bindparam("station_id"))
+            .order_by(OperationRecord.id.desc()).limit(1))
+
+
+@cache
+def _last_record_query() -> Any:
+    return (select(OperationRecord).where(OperationRecord.unit_id == bindparam("unit_id"),
+                                          OperationRecord.completed_at.is_not(None))
+            .order_by(OperationRecord.id.desc()).limit(1))
+
+
+@cache
+def _scanned_query() -> Any:
+    return (select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
+            .where(ComponentConsumption.unit_id == bindparam("unit_id")).group_by(ComponentConsumption.bom_line_id))
+
+
+@cache
+def _machine_query() -> Any:
+    return (select(Equipment.id, Equipment.code, Equipment.name, EquipmentStatus)
+            .outerjoin(EquipmentStatus, EquipmentStatus.equipment_id == Equipment.id)
+            .where(Equipment.station_id == bindparam("station_id")).order_by(Equipment.code).limit(1))
+
+
+@cache
+def _last_result_query() -> Any:
+    return (select(MachineResult).where(MachineResult.equipment_id == bindparam("equipment_id"))
+            .options(selectinload(MachineResult.values)).order_by(MachineResult.id.desc()).limit(1))
+
+
+@cache
+def _open_stop_query() -> Any:
+    return (select(DowntimeEvent).where(DowntimeEvent.station_id == bindparam("station_id"),
+                                        DowntimeEvent.ended_at.is_(None))
+            .order_by(DowntimeEvent.id.desc()).limit(1))
+
+
+@cache
+def _station_job_query() -> Any:
+    active_first = case((StationJob.status.in_(ACTIVE_STATUSES), 0), else_=1)
+    return (select(StationJob).where(StationJob.station_id == bindparam("station_id"))
+            .order_by(active_first, StationJob.id.desc()).limit(1))

@@ -30,7 +30,7 @@ from web.account import _authenticate_badge
 from web.i18n import LANGUAGES
 from web.i18n import gettext as _
 from web.permissions import requires
-from web.terminal import COOKIE, actor, bound_terminal, bp, sessions
+from web.terminal import COOKIE, actor, bindings, bound_terminal, bp, sessions
 
 COOKIE_MAX_AGE_S = 5 * 365 * 24 * 3600  # a registration lasts until it is revoked
 
@@ -71,6 +71,7 @@ def revoke(terminal_id: int):  # type: ignore[no-untyped-def]
     try:
         with unit_of_work(sessions()) as db:
             revoke_terminal(db, actor(), terminal_id)
+        bindings().forget()  # this process sees the revocation at once (others within the cache's 2 s)
     except DomainError as error:
         flash(error.message(g.get("lang", "ru")), "error")
     return redirect(url_for("terminal.setup"))

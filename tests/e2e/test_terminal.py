@@ -29,6 +29,7 @@ from mes.models import (
     utcnow,
 )
 from mes.production.execution import complete_operation
+from mes.production.terminals import revoke_terminal
 from mes.quality.holds import place_hold
 from tests.e2e.terminal_support import PARTIAL, audit_count, operator_at, record, register_screen, scan
 from tests.support.production import (
@@ -92,6 +93,18 @@ def test_a_revoked_terminal_is_no_longer_bound(client, plant):
     client.post(f"/terminal/setup/{terminal_id}/revoke", data={"csrf_token": csrf_token(client, "/terminal/setup")})
     client.post("/logout", data={"csrf_token": csrf_token(client, "/terminal/setup")})
     sign_in(client, "operator")
+    assert "Этот экран не привязан к станции" in client.get("/terminal/").get_data(as_text=True)
+
+
+def test_a_terminal_revoked_by_another_process_loses_its_binding_within_two_seconds(client, plant):
+    """The binding is cached per process (web/terminal_binding.py); a revocation elsewhere ends it within 2 s."""
+    register_screen(client, "SCR01")
+    sign_in(client, "operator")
+    assert client.get("/terminal/panel").status_code == 200  # bound: the binding is now cached
+    with unit_of_work(plant) as s:  # as the CLI or another web process would
+        revoke_terminal(s, ACTOR, s.scalars(select(Terminal.id)).one())
+    time.sleep(2.1)
+    assert client.get("/terminal/panel").status_code == 409
     assert "Этот экран не привязан к станции" in client.get("/terminal/").get_data(as_text=True)
 
 
