@@ -98,7 +98,7 @@ def where_used(session: Session, lot_number: str | None = None, serial: str | No
     units = [{"serial": serial, "status": status, "work_order": number, "lot_number": lot, "gtin": gtin,
               "depth": depth, "finished": parent is None}
              for serial, status, parent, number, lot, gtin, depth in session.connection().execute(
-                 _forward_query(kind), params)]
+                 _forward_query(kind), params).all()]
     if not units:
         _check_known(session, lot_number, serial, part_number)
     return {"units": units, "finished_units": [u["serial"] for u in units if u["finished"]],
