@@ -16,12 +16,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from mes.compliance.dhr import build_batch_record
 from mes.compliance.errors import SignatureRefused
 from mes.domain.errors import DomainError
 from mes.production.errors import InvalidInput
 from mes.quality import release
-from mes.quality.worklist import STATUSES, batch_rows
+from mes.quality.worklist import STATUSES, UNITS_PER_PAGE, batch_review, batch_rows
 from mes.security.permissions import Permission, has_permission
 from web.api import STATUS
 from web.api.transaction import read_only, transaction
@@ -87,10 +86,10 @@ def batch(number: str):  # type: ignore[no-untyped-def]
 
 def batch_page(number: str, problem: Problem | None = None) -> str:
     """Render the batch review page (also after a refused review or release)."""
-    with read_only() as s:
-        record = build_batch_record(s, number, g.get("lang", "ru"))
-    # release.good_units, from the units the record already read (no second look at the order and units)
-    good = sum(u["status"] == "completed" and not u["on_hold"] for u in record["units"])
+    with read_only() as s:  # every exception, and the units a page at a time (a batch may have 10,000)
+        record = batch_review(s, number, g.get("lang", "ru"), _page_number(request.args.get("units", "")),
+                              current_app.config.get("MES_UNITS_PER_PAGE", UNITS_PER_PAGE))
+    good = record["good_units"]  # release.good_units, counted in the same statement as the quantities
     record["exceptions"].sort(key=lambda e: not e["open"])  # open ones first: they are the work
     return render_template("quality/batch.html", record=record, good=good, problem=problem,
                            form=request.form if problem else {}, **dialog_context())
@@ -134,6 +133,11 @@ class QuantityInvalid(InvalidInput):
     code = "release_quantity_not_a_number"
     message_en = "The quantity released must be a whole number"
     message_ru = "Выпускаемое количество должно быть целым числом"
+
+
+def _page_number(text: str) -> int:
+    """The units page asked for; anything else is the first (the service clamps it to the last)."""
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 def _quantity(text: str) -> int | None:

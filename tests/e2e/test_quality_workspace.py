@@ -285,3 +285,22 @@ def test_every_form_field_of_the_workspace_has_a_label(quality, seeded):
                 continue
             field_id = re.search(r'id="([^"]+)"', attributes)
             assert field_id and field_id.group(1) in labelled, (path, attributes)
+
+
+def test_a_large_batch_lists_its_units_a_page_at_a_time_while_every_exception_stays_on_the_page(app, quality, seeded):
+    """A 10,000-unit batch must not render (or read) every unit: the units are paged, the exceptions never."""
+    app.config["MES_UNITS_PER_PAGE"] = 2
+    install(seeded)
+    number, serials = released_order(seeded, PM100, 3, 3)
+    run_op(seeded, serials[2], 10, scans=(finished_board(seeded), battery_scan(f"PACK-{serials[2]}"), SCREWS))
+    run_op(seeded, serials[2], 20)
+    run_op(seeded, serials[2], 30, rail_3v3=3.45)  # out of spec: an exception on the third unit
+    first = text_of(quality.get(f"/quality/batches/{number}"))
+    assert "Units 1–2 of 3" in first and serials[0] in first and serials[1] in first
+    assert "Units (3;" in first and "out of spec" in first and serials[2] in first  # its exception, not its row
+    second = quality.get(f"/quality/batches/{number}?units=2").get_data(as_text=True)
+    assert "Units 3–3 of 3" in text_of(quality.get(f"/quality/batches/{number}?units=2"))
+    assert f'/quality/units/{serials[0]}"' not in second and f'/quality/units/{serials[2]}"' in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert "Units 3–3 of 3" in text_of(quality.get(f"/quality/batches/{number}?units=99"))  # past the end: the last
+    assert "Units 1–2 of 3" in text_of(quality.get(f"/quality/batches/{number}?units=x"))

@@ -180,4 +180,8 @@ RUSSIAN: dict[str, str] = {
     "Where {what} went:": "Куда вошло {what}:",
     "It has not been used in any unit.": "Не использовано ни в одном изделии.",
     "finished device": "готовое изделие",
+    # the batch review's units, a page at a time
+    "Units {first}–{last} of {total}": "Изделия {first}–{last} из {total}",
+    "Previous units": "Предыдущие изделия",
+    "Next units": "Следующие изделия",
 }
