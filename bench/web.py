@@ -7,8 +7,13 @@
 Scenarios, all signed in with a real session cookie while a writer plays the edge (every machine's
 status rewritten every 0.5 s, a shift's worth of PackML history in the database):
 - paced: each client GETs the line page / status.json once a second on its own keep-alive connection
-  (what wall screens and supervisor PCs do); latency from request to the whole response.
+  (what wall screens and supervisor PCs do), driven by this script's asyncio clients (bench/web_clients.py:
+  a constant rate per client, each request timed from its send to the whole response, so a slow answer
+  is measured, not skipped); latency from request to the whole response.
 - saturated: `wrk` (Debian package) keeps every connection busy; latency under full load, throughput.
+Every scenario also prints the server's CPU ms per request: the CPU time of the `mes web` processes
+(parent and workers, from /proc) over the requests answered. Unlike latency it does not grow when other
+work loads the machine, so it is the figure to compare between runs. `--workers` is `mes web --workers`.
 - stream: each client holds the Server-Sent Events stream; time to the first event, and delay from the
   edge's database commit to the event arriving (the dashboard's "live within 1 s").
 - quality: the quality workspace's batch list and batch review page (bench/web_quality.py: a list of 50
@@ -66,11 +71,13 @@ def main() -> None:
         prepare_quality_data(database_url, args.batch_units)
         terminal_token, terminal_serial = prepare_terminal_data(database_url)
         port = _free_port()
-        server = _start_web(Path(tmp), database_url, port, args.clients)
+        server = _start_web(Path(tmp), database_url, port, args.clients, args.workers)
         stop = threading.Event()
         writer = threading.Thread(target=_play_edge, args=(database_url, stop), name="bench-edge")
         try:
             _wait_for_port(port, server)
+            print(f"mes web: {len(_server_pids())} process(es); load average {os.getloadavg()[0]:.1f}",
+                  file=sys.stderr)
             cookie, quality_cookie = _session_cookie(port), _session_cookie(port, "quality")
             at_terminal = terminal_cookie(port, "bench", terminal_token, terminal_serial)
             writer.start()
@@ -122,8 +129,11 @@ def _paced_figures(port: int, path: str, cookie: str, args: argparse.Namespace,
                    name: str) -> list[dict[str, object]]:
     """Percentiles of paced clients on one page, once the server has drained the previous scenario."""
     _settle(port, cookie)
+    cpu = _server_cpu_s()
     samples = asyncio.run(_paced(port, path, cookie, args.clients, args.seconds))
-    return _percentiles(f"paced {name}, {args.clients} clients x 1/s", samples.latencies, samples.errors)
+    label = f"paced {name}, {args.clients} clients x 1/s"
+    return (_percentiles(label, samples.latencies, samples.errors)
+            + _cpu_figure(label, _server_cpu_s() - cpu, len(samples.latencies) + samples.errors))
 
 
 def _settle(port: int, cookie: str, quiet_ms: float = 20.0, limit_s: float = 30.0) -> None:
@@ -152,15 +162,52 @@ async def _paced(port: int, path: str, cookie: str, clients: int, seconds: float
 def _wrk(port: int, path: str, cookie: str, clients: int, seconds: float, name: str) -> list[dict[str, object]]:
     command = ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", "5s", "-s",
                str(HERE / "wrk_report.lua"), f"http://127.0.0.1:{port}{path}"]
+    cpu = _server_cpu_s()
     out = subprocess.run(command, env={**os.environ, "MES_BENCH_COOKIE": cookie}, capture_output=True,
                          text=True, check=True).stdout
+    cpu = _server_cpu_s() - cpu  # includes the backlog wrk left queued: those requests are counted by wrk too
     report = json.loads(re.search(r"WRK_JSON (\{.*\})", out).group(1))
     label = f"saturated {name}, {clients} connections (wrk)"
     return [
         _figure(f"{label} p{p}", round(report[f"p{p}_ms"], 1), "ms", f"<= {LATENCY_TARGET_MS:.0f}")
         for p in (50, 95, 99)
     ] + [_figure(f"{label} throughput", round(report["requests"] / report["seconds"]), "req/s", ""),
-         _figure(f"{label} errors", report["errors"], "", "0")]
+         _figure(f"{label} errors", report["errors"], "", "0")] + _cpu_figure(label, cpu, report["requests"])
+
+
+# The `mes web` process started by _start_web (its workers are its children).
+_SERVER: list[int] = []
+
+
+def _server_pids() -> list[int]:
+    """The server's parent process and its workers."""
+    if not _SERVER:
+        return []
+    pid = _SERVER[0]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid, *map(int, children)]
+
+
+def _server_cpu_s() -> float:
+    """User + system CPU seconds of the server's processes so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _server_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+def _cpu_figure(label: str, cpu_s: float, requests: int) -> list[dict[str, object]]:
+    if requests <= 0:
+        return []
+    return [_figure(f"{label} server CPU per request", round(cpu_s * 1000 / requests, 2), "ms", "")]
 
 
 async def _streams(port: int, cookie: str, clients: int, seconds: float) -> list[dict[str, object]]:
@@ -218,13 +265,17 @@ def _prepare_database(tmp: Path) -> str:
     return url
 
 
-def _start_web(tmp: Path, database_url: str, port: int, clients: int) -> subprocess.Popen[bytes]:
+def _start_web(tmp: Path, database_url: str, port: int, clients: int,
+               workers: int | None = None) -> subprocess.Popen[bytes]:
     # A thread per open stream: room for every stream client plus the default 8 for pages.
     threads = clients + 8
     env = {**os.environ, "MES_DATABASE_URL": database_url, "MES_VAR_DIR": str(tmp / "var"),
            "MES_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "mes", "web", "--port", str(port), "--threads", str(threads)],
-                            env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    command = [sys.executable, "-m", "mes", "web", "--port", str(port), "--threads", str(threads)]
+    command += ["--workers", str(workers)] if workers else []
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    _SERVER[:] = [server.pid]
+    return server
 
 
 def _session_cookie(port: int, username: str = "operator") -> str:
@@ -260,10 +311,10 @@ def _free_port() -> int:
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        try:  # an answer, not just a connection: the parent listens before its workers are ready
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5):
                 return
         except OSError:
             time.sleep(0.1)
@@ -276,6 +327,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=10.0, help="Length of each scenario.")
     parser.add_argument("--json", action="store_true", help="One JSON object per figure.")
     parser.add_argument("--batch-units", type=int, default=200, help="Units of the batch under review.")
+    parser.add_argument("--workers", type=int, help="mes web --workers (default: mes web's, one per core).")
     return parser
 
 

@@ -60,7 +60,7 @@ def main() -> None:
         database_url = web._prepare_database(Path(tmp))
         prepare_quality_data(database_url, args.batch_units)
         port = web._free_port()
-        server = web._start_web(Path(tmp), database_url, port, args.clients)
+        server = web._start_web(Path(tmp), database_url, port, args.clients, args.workers)
         stop = threading.Event()
         writer = threading.Thread(target=web._play_edge, args=(database_url, stop), name="bench-edge")
         try:

@@ -99,25 +99,31 @@ def seed(settings: Settings, site_file: Path | None, demo_users: bool) -> None:
 @click.option("--streams", type=int, help="Most live dashboard streams at once (default: threads - 8).")
 @click.option("--stream-seconds", type=float, default=300.0, show_default=True,
               help="A live stream ends after this long and the page opens the next one.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes sharing the port (default MES_WEB_WORKERS, else one per core).")
 @click.pass_obj
 def web(settings: Settings, host: str | None, port: int | None, threads: int, streams: int | None,
-        stream_seconds: float) -> None:
+        stream_seconds: float, workers: int | None) -> None:
     """Serve the web UI (operator terminals, line pages, quality workspace)."""
-    import waitress
+    from dataclasses import replace
 
-    from web import create_app
+    from web import _local_secret_key, create_app
     from web.line_feed import StreamLimits
+    from web.server import default_workers, serve
 
     configure_logging(settings.log_level, "web")
     # Streams beyond the limit are refused and those pages read status.json instead, so pages and
-    # forms always find a free thread.
+    # forms always find a free thread (the limits are per worker process).
     limits = StreamLimits(max_streams=streams or max(1, threads - 8), max_s=stream_seconds)
-    app = create_app(settings, overrides={"MES_SSE_LIMITS": limits})
+    # Every worker must sign sessions with the same key: read (or create) it once, before they start.
+    settings = replace(settings, secret_key=settings.secret_key or _local_secret_key(settings))
     host, port = host or settings.host, port or settings.port
-    click.echo(f"MES web UI at http://{host}:{port}/", err=True)
+    workers = workers or default_workers()
+    click.echo(f"MES web UI at http://{host}:{port}/ ({workers} worker process{'es' if workers > 1 else ''})",
+               err=True)
     # channel_request_lookahead lets waitress notice a closed connection while a stream is running.
-    waitress.serve(app, host=host, port=port, threads=threads, ident="technopolis-mes",
-                   channel_request_lookahead=1)
+    serve(lambda: create_app(settings, overrides={"MES_SSE_LIMITS": limits}), host, port, workers,
+          threads=threads, ident="technopolis-mes", channel_request_lookahead=1)
 
 
 @main.group(invoke_without_command=True)

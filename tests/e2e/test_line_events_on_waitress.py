@@ -17,12 +17,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def web(seeded, engine, tmp_path):
-    """`mes web` on the seeded test database, with room for a single stream."""
+    """`mes web` on the seeded test database, one worker process with room for a single stream."""
     port = free_port()
     env = {**os.environ, "MES_DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "MES_SECRET_KEY": "test-secret", "MES_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "mes", "web", "--port", str(port), "--threads", "4",
-                             "--streams", "1"], env=env, stderr=subprocess.DEVNULL, start_new_session=True)
+    # one worker: the stream slots are per worker process
+    command = [sys.executable, "-m", "mes", "web", "--port", str(port), "--threads", "4", "--streams", "1",
+               "--workers", "1"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while True:
