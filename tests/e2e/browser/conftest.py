@@ -61,10 +61,12 @@ class Plant:
         finally:
             log.close()  # the child has its own copy of the descriptor
 
-    def start_web(self, port: int, streams: int = 8, stream_seconds: float = 300) -> subprocess.Popen[bytes]:
-        """A web process on `port` with room for `streams` live streams, once it accepts connections."""
+    def start_web(self, port: int, streams: int = 8, stream_seconds: float = 300,
+                  workers: int | None = None) -> subprocess.Popen[bytes]:
+        """A web process on `port` with room for `streams` live streams per worker, once it accepts connections."""
+        workers_option = ("--workers", str(workers)) if workers else ()
         proc = self.start(f"web-{port}", "web", "--port", str(port), "--threads", "16", "--streams", str(streams),
-                          "--stream-seconds", str(stream_seconds))
+                          "--stream-seconds", str(stream_seconds), *workers_option)
         wait_for_port(port, proc, self.root / f"web-{port}.log")
         return proc
 

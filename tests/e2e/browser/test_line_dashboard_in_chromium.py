@@ -106,7 +106,7 @@ async def test_the_page_says_it_is_reconnecting_and_recovers_when_the_web_proces
 
 async def test_a_page_refused_a_stream_by_a_busy_server_still_updates_from_status_json(plant, new_page):
     port = free_port()
-    web = plant.start_web(port, streams=1)
+    web = plant.start_web(port, streams=1, workers=1)  # one worker: stream slots are per worker process
     try:
         await open_dashboard(new_page, port)  # takes the only stream slot
         page = await new_page(locale="en-US")
