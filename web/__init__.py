@@ -12,9 +12,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Engine
 
 from mes.db import create_db_engine, session_factory
-from mes.domain.shifts import parse_shift_starts
 from mes.settings import Settings
-from web import account, admin, api, auth, line, quality_workspace, terminal
+from mes.siteconfig.shifts import shift_calendar
+from web import account, admin, api, auth, downtime, line, quality_workspace, terminal
 from web.i18n import current_language, gettext
 from web.line_feed import LineSnapshots, StreamLimits, StreamSlots
 from web.navigation import nav_links
@@ -41,8 +41,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     engine = engine or create_db_engine(settings.database_url)
     app.extensions["mes.engine"] = engine
     app.extensions["mes.sessions"] = session_factory(engine)
+    # The shift calendar (site file `shifts`, else MES_SHIFT_STARTS): shift OEE and the downtime report.
+    app.extensions["mes.shifts"] = app.config.get("MES_SHIFTS") or shift_calendar(
+        settings.site_file, app.config["MES_SHIFT_STARTS"])
     app.extensions["mes.line_snapshots"] = LineSnapshots(
-        app.extensions["mes.sessions"], parse_shift_starts(app.config["MES_SHIFT_STARTS"]),
+        app.extensions["mes.sessions"], app.extensions["mes.shifts"],
         ZoneInfo(app.config["MES_TIMEZONE"]))
     app.extensions["mes.sse_slots"] = StreamSlots(app.config["MES_SSE_LIMITS"].max_streams)
     csrf.init_app(app)
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.register_blueprint(line.bp)
     app.register_blueprint(terminal.bp)
     app.register_blueprint(quality_workspace.bp)
+    app.register_blueprint(downtime.bp)
     api.register(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: cross-site forgery cannot use them
     _install_template_helpers(app)

@@ -98,6 +98,7 @@ def events(code: str):  # type: ignore[no-untyped-def]
 def status_document(status: LineStatus) -> dict:
     """The status as clients read it: the service's fields plus state labels in the user's language."""
     document = status.to_json()
+    document["shift_label"] = _(document["shift_name"]) if document["shift_name"] else None
     for item in document["stations"]:
         item["state_label"] = state_label(item["state_name"])
     return document

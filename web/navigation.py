@@ -21,6 +21,7 @@ class NavLink:
 AREAS = (
     NavLink("line.index", "Lines", Permission.LINE_VIEW),
     NavLink("terminal.index", "Terminal", Permission.UNIT_OPERATE),
+    NavLink("downtime.report", "Downtime", Permission.DOWNTIME_MANAGE),
     NavLink("quality.index", "Quality", Permission.BATCH_REVIEW),
     NavLink("admin.index", "Administration", Permission.MASTER_DATA_VIEW),
 )

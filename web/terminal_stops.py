@@ -54,8 +54,8 @@ def downtime():  # type: ignore[no-untyped-def]
 
     def work(db: Session) -> Outcome:
         record_downtime(db, actor(terminal), station.code, reason, comment)
-        return Outcome("ok", _("Stop recorded: %s.") % _(REASONS[reason]),
-                       _("Press 'Running again' when the station works again."))
+        return Outcome("ok", _("Stop recorded: %s.") % _(REASONS[reason]), _(
+            "The stop closes by itself when the machine runs again; without a machine, press 'Running again'."))
 
     if reason == "other" and not comment.strip():
         set_outcome(Outcome("error", _("Say what happened."), _("Write a few words in the comment, then press the "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mes.models.base import Base, UTCDateTime
@@ -15,7 +15,9 @@ class MachineResult(Base):
 
     __tablename__ = "machine_result"
     # The identity of a result is the PLC's sequence number: the database refuses a second copy.
-    __table_args__ = (UniqueConstraint("equipment_id", "sequence"),)
+    __table_args__ = (UniqueConstraint("equipment_id", "sequence"),
+                      # the dashboard's shift counts per machine (migration 0014)
+                      Index("ix_machine_result_equipment_received", "equipment_id", "received_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"))
     sequence: Mapped[int] = mapped_column(BigInteger)  # uint32 on the PLC: above a signed 32-bit int

@@ -156,6 +156,8 @@ class OperationRecord(Base):
 
     __tablename__ = "operation_record"
     __table_args__ = (Index("ix_operation_record_unit_seq", "unit_id", "seq"),
+                      # the dashboard's shift counts per station (migration 0014)
+                      Index("ix_operation_record_station_completed", "station_id", "completed_at"),
                       CheckConstraint("result IN ('pass', 'fail')", name="result"))
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))

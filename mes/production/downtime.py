@@ -1,7 +1,10 @@
 """Downtime: when a station stops, the operator says why; the stop stays open until the station runs again.
 
-The reason list is fixed here (codes are stable, names are translated on the screens) so reports can
-group stops without free text. Every write is audited in the caller's transaction.
+A stop closes itself when the station's machine returns to Execute (mes.edge.state_history calls
+`close_on_execute` in the edge's own transaction); the operator may close it, and a supervisor may close
+or reclassify it with a reason. The reason list is fixed here (codes are stable, names are translated on
+the screens) so reports can group stops without free text. Every write is audited in the caller's
+transaction. The report (mes.production.downtime_report) sums stops per station and reason.
 """
 
 from __future__ import annotations
@@ -39,6 +42,33 @@ class DowntimeAlreadyOpen(DomainError):
     code = "downtime_already_open"
     message_en = "A stop of station {station} is already recorded (reason: {reason})"
     message_ru = "Простой станции {station} уже записан (причина: {reason})"
+
+
+class DowntimeNotFound(DomainError):
+    code = "downtime_not_found"
+    kind = "not_found"
+    message_en = "No stop {id} is recorded"
+    message_ru = "Простой {id} не записан"
+
+
+class DowntimeClosed(DomainError):
+    code = "downtime_closed"
+    message_en = "Stop {id} is already closed"
+    message_ru = "Простой {id} уже закрыт"
+
+
+class ChangeReasonRequired(DomainError):
+    code = "change_reason_required"
+    kind = "invalid"
+    message_en = "Say why the stop is changed (a reason is required for every correction)"
+    message_ru = "Укажите, почему простой изменяется (для каждого исправления нужна причина)"
+
+
+class UnknownDowntimeReason(DomainError):
+    code = "unknown_downtime_reason"
+    kind = "invalid"
+    message_en = "Unknown downtime reason {reason}"
+    message_ru = "Неизвестная причина простоя {reason}"
 
 
 class NoOpenDowntime(DomainError):
@@ -120,6 +150,66 @@ def end_downtime(session: Session, actor: AuditActor, station_code: str) -> Down
     event.ended_by_id = actor.user_id
     audit(session, actor, "UPDATE", "downtime_event", event.id, field="ended_at", old=None,
           new=event.ended_at.isoformat())
+    return event
+
+
+def close_on_execute(session: Session, equipment_id: int, at: datetime, workstation: str = "edge") -> list[int]:
+    """The machine runs again: close the open stops of the station it serves, at `at`; their ids.
+
+    Called by the edge when it records a change to Execute, in the same transaction, so the stop ends
+    exactly when the state history says production resumed. The system (not a person) closes it.
+    """
+    station_id = select(Equipment.station_id).where(Equipment.id == equipment_id).scalar_subquery()
+    events = session.scalars(select(DowntimeEvent).where(DowntimeEvent.station_id == station_id,
+                                                         DowntimeEvent.ended_at.is_(None))).all()
+    actor = AuditActor.system(workstation)
+    for event in events:
+        event.ended_at = max(at, event.started_at)
+        audit(session, actor, "UPDATE", "downtime_event", event.id, field="ended_at", old=None,
+              new=event.ended_at.isoformat(), reason="machine back in Execute")
+    return [event.id for event in events]
+
+
+def supervisor_close(session: Session, actor: AuditActor, event_id: int, why: str) -> DowntimeEvent:
+    """A supervisor closes a stop the operator left open (now), saying why."""
+    event = _for_change(session, event_id, why)
+    if event.ended_at is not None:
+        raise DowntimeClosed(id=event_id)
+    event.ended_at, event.ended_by_id = utcnow(), actor.user_id
+    audit(session, actor, "UPDATE", "downtime_event", event.id, field="ended_at", old=None,
+          new=event.ended_at.isoformat(), reason=why.strip())
+    return event
+
+
+def reclassify(session: Session, actor: AuditActor, event_id: int, reason: str, why: str,
+               comment: str | None = None) -> DowntimeEvent:
+    """A supervisor corrects a stop's reason (and comment), saying why; old and new stay in the audit trail."""
+    if reason not in REASONS:
+        raise UnknownDowntimeReason(reason=reason)
+    event = _for_change(session, event_id, why)
+    comment = event.comment if comment is None else comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"the comment is longer than {MAX_COMMENT} characters")
+    if reason == "other" and not comment:
+        raise InvalidInput("say what happened when the reason is 'other'")
+    for field, new in (("reason", reason), ("comment", comment)):
+        old = getattr(event, field)
+        if old != new:
+            setattr(event, field, new)
+            audit(session, actor, "UPDATE", "downtime_event", event.id, field=field, old=old, new=new,
+                  reason=why.strip())
+    return event
+
+
+def _for_change(session: Session, event_id: int, why: str) -> DowntimeEvent:
+    """The stop to correct, locked; refused without a reason (Annex 11 §9)."""
+    if not (why or "").strip():
+        raise ChangeReasonRequired()
+    if len(why) > MAX_COMMENT:
+        raise InvalidInput(f"the reason for the change is longer than {MAX_COMMENT} characters")
+    event = session.get(DowntimeEvent, event_id, with_for_update=True)
+    if event is None:
+        raise DowntimeNotFound(id=event_id)
     return event
 
 

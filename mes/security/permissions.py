@@ -33,6 +33,7 @@ class Permission(StrEnum):
     ALERT_VIEW = "alert.view"
     API_USE = "api.use"
     TERMINAL_REGISTER = "terminal.register"
+    DOWNTIME_MANAGE = "downtime.manage"  # the downtime report; close or reclassify a stop (supervisors)
 
 
 P = Permission
@@ -42,13 +43,13 @@ _OPERATOR = _EVERYONE | {P.UNIT_OPERATE, P.MATERIAL_RECEIVE, P.API_USE}
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "operator": frozenset(_OPERATOR),
     "line_lead": frozenset(_OPERATOR | {P.WORK_ORDER_MANAGE, P.CALIBRATION_OVERRIDE, P.BATCH_REVIEW,
-                                       P.TERMINAL_REGISTER}),
+                                       P.TERMINAL_REGISTER, P.DOWNTIME_MANAGE}),
     "quality_engineer": frozenset(_EVERYONE | {P.NC_DISPOSITION, P.BATCH_REVIEW, P.BATCH_RELEASE,
                                                P.RECIPE_APPROVE, P.ROUTING_APPROVE, P.AUDIT_VIEW, P.API_USE,
                                                P.QUALIFICATION_MANAGE, P.MASTER_DATA_VIEW}),
     "process_engineer": frozenset(_EVERYONE | {P.RECIPE_APPROVE, P.ROUTING_APPROVE, P.EQUIPMENT_MANAGE,
                                                P.WORK_ORDER_MANAGE, P.AUDIT_VIEW, P.API_USE,
-                                               P.MASTER_DATA_VIEW, P.MASTER_DATA_EDIT}),
+                                               P.MASTER_DATA_VIEW, P.MASTER_DATA_EDIT, P.DOWNTIME_MANAGE}),
     # Administrators run the system, not production: no signing of product records (segregation of duties).
     "administrator": frozenset({P.LINE_VIEW, P.USER_MANAGE, P.EQUIPMENT_MANAGE, P.QUALIFICATION_MANAGE,
                                 P.AUDIT_VIEW, P.ALERT_VIEW, P.API_USE, P.TERMINAL_REGISTER, P.MASTER_DATA_VIEW}),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from equipment_adapters.tags import DataType, ModbusTable, Protocol
 from mes.domain.gs1 import gtin_check_digit_ok
+from mes.domain.shifts import Shift
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
@@ -212,10 +213,25 @@ class UserConfig(Strict):
     language: Literal["ru", "en"] = "ru"
 
 
+class ShiftConfig(Strict):
+    """A shift: it starts at `start` (site local time, HH:MM) and runs until the next shift starts."""
+
+    code: Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    start: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+DEFAULT_SHIFTS = [ShiftConfig(code="1", name="Shift 1", start="06:00"),
+                  ShiftConfig(code="2", name="Shift 2", start="14:00"),
+                  ShiftConfig(code="3", name="Shift 3", start="22:00")]
+
+
 class SiteConfig(Strict):
     """A whole site file."""
 
     site: SiteInfo
+    # OEE and the downtime report are per shift; without this section: 3 × 8 h from 06:00 local time.
+    shifts: list[ShiftConfig] = Field(default_factory=lambda: list(DEFAULT_SHIFTS), min_length=1, max_length=12)
     equipment: list[EquipmentConfig] = Field(default_factory=list)
     brands: list[BrandConfig] = Field(default_factory=list)
     routings: list[RoutingConfig] = Field(default_factory=list)
@@ -241,6 +257,21 @@ class SiteConfig(Strict):
                         "which is not under 'routings'"
                     )
         return self
+
+    @field_validator("shifts")
+    @classmethod
+    def _shifts_distinct(cls, shifts: list[ShiftConfig]) -> list[ShiftConfig]:
+        for attribute in ("code", "start"):
+            values = [getattr(s, attribute) for s in shifts]
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"shift {attribute}s repeat: {', '.join(repeated)}")
+        return shifts
+
+    def shift_calendar(self) -> tuple[Shift, ...]:
+        """The shifts in time order, as the OEE and downtime services take them."""
+        return tuple(sorted((Shift(s.code, s.name, time.fromisoformat(s.start)) for s in self.shifts),
+                            key=lambda s: s.start))
 
     def lines(self) -> list[LineConfig]:
         """Every line of the site, in file order."""

@@ -48,7 +48,7 @@ def test_the_stream_sends_the_status_first_then_only_heartbeats_while_nothing_ch
     assert kinds[0] == "status" and set(kinds[1:-1]) <= {"heartbeat", "status"} and "heartbeat" in kinds
     first = json.loads(events[0][1])
     screw = first["stations"][0]
-    assert (screw["code"], screw["state_label"], screw["good_count"]) == ("SCR01", "Execute", 7)
+    assert (screw["code"], screw["state_label"], screw["plc_good_count"]) == ("SCR01", "Execute", 7)
 
 
 def test_a_stream_ends_by_itself_telling_the_page_to_reconnect_and_frees_its_thread(seeded, client):

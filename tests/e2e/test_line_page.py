@@ -28,8 +28,9 @@ def test_the_status_json_carries_what_the_edge_recorded(seeded, client):
     data = client.get("/lines/L1/status.json").json
     by_code = {s["code"]: s for s in data["stations"]}
     screw = by_code["SCR01"]
-    assert (screw["state_name"], screw["state_group"], screw["good_count"], screw["bad_count"]) == (
+    assert (screw["state_name"], screw["state_group"], screw["plc_good_count"], screw["plc_bad_count"]) == (
         "EXECUTE", "running", 41, 2)
+    assert (screw["good_count"], screw["bad_count"]) == (0, 0)  # this shift's results recorded by the MES: none
     assert screw["state_label"] == "Execute"
     assert screw["updated_at"] and not screw["stale"]
     assert by_code["FT01"]["connected"] is False
@@ -63,3 +64,24 @@ def test_an_unknown_line_is_a_clear_404(seeded, client):
     response = client.get("/lines/NOPE/status.json")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "unknown_line"
+
+
+def test_the_dashboard_counts_this_shifts_machine_results_and_shows_the_shift(seeded, client):
+    from mes.db import unit_of_work
+    from mes.models import MachineResult, utcnow
+
+    eq = equipment_id(seeded, "SCR01-SPINDLE")
+    record_status(seeded, eq, connected=True, values={"state": 6, "good_count": 5000, "bad_count": 70})
+    now = utcnow()
+    with unit_of_work(seeded) as s:
+        for n, passed in enumerate([True, True, True, False]):
+            s.add(MachineResult(equipment_id=eq, sequence=n, serial=f"S{n}", passed=passed,
+                                status_code=1 if passed else 2, received_at=now, recorded_at=now, edge_id="pytest"))
+    sign_in(client, "quality")  # en
+    data = client.get("/lines/L1/status.json").json
+    screw = data["stations"][0]
+    assert (screw["good_count"], screw["bad_count"]) == (3, 1)
+    assert data["shift_code"] in {"1", "2", "3"} and data["shift_start"] < data["shift_end"]
+    page = client.get("/lines/L1").get_data(as_text=True)
+    assert 'id="shift-name"' in page and data["shift_label"] in page
+    assert '<dd data-field="good_count">3</dd>' in page and '<dd data-field="bad_count">1</dd>' in page

@@ -35,13 +35,14 @@ def test_viewers_in_two_languages_each_get_the_dashboard_in_their_own(seeded, ap
 
 def test_a_new_status_reaches_the_page_and_the_json_once_the_snapshot_renews(seeded, client):
     sign_in(client, "quality")
-    record_status(seeded, scr01(seeded), connected=True, values={"state": 6, "good_count": 100})
-    assert client.get("/lines/L1/status.json").json["stations"][0]["good_count"] == 100
-    record_status(seeded, scr01(seeded), connected=True, values={"state": 6, "good_count": 101})
+    # the unit the machine last reported (the counts are the shift's MES records, not live PLC values)
+    record_status(seeded, scr01(seeded), connected=True, values={"state": 6, "result_serial": "SN100"})
+    assert client.get("/lines/L1/status.json").json["stations"][0]["last_serial"] == "SN100"
+    record_status(seeded, scr01(seeded), connected=True, values={"state": 6, "result_serial": "SN101"})
 
     def shows_101() -> bool:
-        return (client.get("/lines/L1/status.json").json["stations"][0]["good_count"] == 101
-                and ">101<" in client.get("/lines/L1").get_data(as_text=True))
+        return (client.get("/lines/L1/status.json").json["stations"][0]["last_serial"] == "SN101"
+                and ">SN101<" in client.get("/lines/L1").get_data(as_text=True))
 
     asyncio.run(eventually(shows_101, timeout=5, what="the new count on the page and in the JSON"))
 

@@ -211,3 +211,14 @@ DOCUMENT = {
 def openapi():  # type: ignore[no-untyped-def]
     """The OpenAPI document (public: it holds no data)."""
     return jsonify(DOCUMENT)
+
+
+# Downtime report (web/api/downtime.py), and the signer's user name on quality signatures (§11.200(a)):
+# added after DOCUMENT, which holds PATHS and SCHEMAS by reference.
+PATHS["/downtime"] = {"get": _op(
+    "Downtime per station and reason for a shift (?shift=&day=) or site-local dates (?from=&to=), default the "
+    "shift running now; totals in Pareto order; 422 invalid_date, unknown_shift, unknown_downtime_reason",
+    query=("shift", "day", "from", "to", "line", "station", "reason"), errors=(403, 422))}
+for _schema in ("ReviewIn", "ReleaseIn", "DispositionIn"):
+    SCHEMAS[_schema]["properties"]["username"] = {
+        **STR, "description": "the signer's user name; checked against the token's user (both components)"}

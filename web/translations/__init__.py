@@ -6,6 +6,6 @@ lets each screen own its words without every change touching one long file.
 
 from __future__ import annotations
 
-from web.translations import admin, quality, terminal
+from web.translations import admin, line_ops, quality, terminal
 
-CATALOGUES: tuple[dict[str, str], ...] = (terminal.RUSSIAN, quality.RUSSIAN, admin.RUSSIAN)
+CATALOGUES: tuple[dict[str, str], ...] = (terminal.RUSSIAN, quality.RUSSIAN, admin.RUSSIAN, line_ops.RUSSIAN)

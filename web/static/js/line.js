@@ -66,7 +66,24 @@
     }));
   }
 
+  const clockFormat = new Intl.DateTimeFormat("sv-SE", { timeZone: text.timezone, hour: "2-digit", minute: "2-digit",
+    hour12: false });
+
+  function renderShift(doc) {
+    // A wall screen stays open across shifts: the window moves with the counts the server sends.
+    if (!doc.shift_start) return;
+    const start = document.getElementById("shift-start");
+    if (start.getAttribute("datetime") === doc.shift_start) return;
+    const end = document.getElementById("shift-end");
+    start.setAttribute("datetime", doc.shift_start);
+    start.textContent = clockFormat.format(new Date(doc.shift_start));
+    end.setAttribute("datetime", doc.shift_end);
+    end.textContent = clockFormat.format(new Date(doc.shift_end));
+    document.getElementById("shift-name").textContent = doc.shift_label || doc.shift_name;
+  }
+
   function render(doc) {
+    renderShift(doc);
     doc.stations.forEach(renderStation);
     renderAlarms(doc.stations);
   }
