@@ -227,7 +227,9 @@ _WRITES: dict[int, float] = {}
 
 
 def _marker(document: dict) -> int | None:
-    return next((s["good_count"] for s in document["stations"] if s["code"] == "SCR01"), None)
+    # The machine's own counter: `plc_good_count` where the card's good count is the shift's recorded results.
+    return next((s.get("plc_good_count", s["good_count"]) for s in document["stations"] if s["code"] == "SCR01"),
+                None)
 
 
 def _play_edge(database_url: str, stop: threading.Event) -> None:
@@ -270,7 +272,7 @@ def _start_web(tmp: Path, database_url: str, port: int, clients: int,
     # A thread per open stream: room for every stream client plus the default 8 for pages.
     threads = clients + 8
     env = {**os.environ, "MES_DATABASE_URL": database_url, "MES_VAR_DIR": str(tmp / "var"),
-           "MES_LOG_LEVEL": "WARNING"}
+           "MES_LOG_LEVEL": "ERROR"}  # not waitress's "task queue depth" warning for every queued request
     command = [sys.executable, "-m", "mes", "web", "--port", str(port), "--threads", str(threads)]
     command += ["--workers", str(workers)] if workers else []
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
