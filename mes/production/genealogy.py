@@ -95,10 +95,10 @@ def where_used(session: Session, lot_number: str | None = None, serial: str | No
     else:
         raise NotFound("Lot or serial", "")
     _no_jit(session)
-    units = [{"serial": serial, "status": status, "work_order": number, "lot_number": lot, "gtin": gtin,
+    rows = session.connection().execute(_forward_query(kind), params).all()
+    units = [{"serial": unit, "status": status, "work_order": number, "lot_number": lot, "gtin": gtin,
               "depth": depth, "finished": parent is None}
-             for serial, status, parent, number, lot, gtin, depth in session.connection().execute(
-                 _forward_query(kind), params).all()]
+             for unit, status, parent, number, lot, gtin, depth in rows]
     if not units:
         _check_known(session, lot_number, serial, part_number)
     return {"units": units, "finished_units": [u["serial"] for u in units if u["finished"]],
