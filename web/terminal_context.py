@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from mes.domain.packml import state_group, state_name
 from mes.models import (
@@ -301,7 +301,7 @@ def _unit_query() -> Any:
 
 @cache
 def _open_record_query() -> Any:
-    return (select(OperationRecord).options(selectinload(OperationRecord.measurements))
+    return (select(OperationRecord).options(joinedload(OperationRecord.measurements))
             .where(OperationRecord.unit_id == bindparam("unit_id"), OperationRecord.seq == bindparam("seq"),
                    OperationRecord.completed_at.is_(None), OperationRecord.station_id == bindparam("station_id"))
             .order_by(OperationRecord.id.desc()).limit(1))
@@ -330,7 +330,7 @@ def _machine_query() -> Any:
 @cache
 def _last_result_query() -> Any:
     return (select(MachineResult).where(MachineResult.equipment_id == bindparam("equipment_id"))
-            .options(selectinload(MachineResult.values)).order_by(MachineResult.id.desc()).limit(1))
+            .options(joinedload(MachineResult.values)).order_by(MachineResult.id.desc()).limit(1))
 
 
 @cache
