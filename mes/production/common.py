@@ -82,6 +82,11 @@ def memo(session: Session, key: Hashable, load: Callable[[], T]) -> T:
     return values[key]  # type: ignore[no-any-return]
 
 
+def memo_values(session: Session) -> dict[Hashable, Any]:
+    """What memo() remembers for the session's transaction, by key (empty outside a transaction)."""
+    return _memo_values(session)
+
+
 def _memo_values(session: Session) -> dict[Hashable, Any]:
     transaction = session.get_transaction()
     if transaction is None:
@@ -141,10 +146,11 @@ def audit(session: Session, actor: AuditActor, action: str, entity: str, entity_
 
 @contextmanager
 def concurrency_guard() -> Iterator[None]:
-    """Turn SQLite's 'database is locked' (a writer waited past the busy timeout) into ConcurrentUpdate."""
+    """Turn SQLite's 'database is locked' (a writer waited past the busy timeout), and PostgreSQL's
+    serialization failure or deadlock (it rolled one transaction back), into ConcurrentUpdate."""
     try:
         yield
     except OperationalError as exc:
-        if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+        if any(text in str(exc.orig) for text in ("locked", "could not serialize", "deadlock detected")):
             raise ConcurrentUpdate() from exc
         raise

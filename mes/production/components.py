@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mes.compliance.audit import AuditActor
+from mes.domain.errors import DomainError
 from mes.domain.labels import ScannedIdentity, parse_scan
 from mes.domain.routing import OperationNotStarted, check_active
 from mes.models import BomLine, ComponentConsumption, MaterialLot, Product, Unit, WorkOrder
@@ -61,19 +62,12 @@ def consume_component(session: Session, actor: AuditActor, serial: str, scan: st
     record = open_record(session, unit)
     if record is None:
         raise OperationNotStarted(seq=unit.next_seq)
-    component = _resolve(session, identity, unit)
-    line = _bom_line(session, work_order_of(session, unit), component.part_number, record.seq)
-    qty = _quantity(line, component, quantity)
-    _check_not_too_many(session, unit, line, qty)
+    component, line, qty = check_scan(session, unit, record.seq, identity, quantity)
     if component.lot is not None:
         _take_from_lot(session, component.lot, qty, component.scanned_expiry)
     if component.unit is not None:
         component.unit.status, component.unit.parent_unit_id = "consumed", unit.id
-    row = ComponentConsumption(unit_id=unit.id, operation_record_id=record.id, bom_line_id=line.id,
-                               part_number=component.part_number, quantity=qty, scanned=scan[:200],
-                               material_lot_id=component.lot.id if component.lot else None,
-                               component_unit_id=component.unit.id if component.unit else None,
-                               component_serial=component.serial)
+    row = consumption_row(unit, record.id, component, line, qty, scan)
     if component.serial is None:
         session.add(row)  # no serial, so no unique constraint to trip: no savepoint round trips
         session.flush()
@@ -83,13 +77,51 @@ def consume_component(session: Session, actor: AuditActor, serial: str, scan: st
                 session.add(row)
         except IntegrityError as exc:
             raise ComponentAlreadyConsumed(serial=component.serial) from exc
-    what = f"{component.part_number} lot {component.lot.lot_number if component.lot else '-'} " \
-           f"sn {component.serial or '-'} qty {qty}"
-    audit(session, actor, "CREATE", "component_consumption", row.id, new=f"{unit.serial} ← {what}")
+    audit(session, actor, "CREATE", "component_consumption", row.id, new=consumption_text(unit, component, qty))
     return row
 
 
-def _resolve(session: Session, identity: ScannedIdentity, unit: Unit) -> Component:
+def check_scan(session: Session, unit: Unit, seq: int, identity: ScannedIdentity, quantity: Decimal | None,
+               lots: dict[str, list[MaterialLot]] | None = None,
+               done: dict[int, Decimal] | None = None) -> tuple[Component, BomLine, Decimal]:
+    """The component a scan names, its BOM line at operation `seq` and the quantity, or the refusal.
+
+    `lots` (lots by number, read beforehand) and `done` (quantity already built in per BOM line id)
+    spare the queries when a batch has read them for many scans at once.
+    """
+    component = _resolve(session, identity, unit, lots)
+    line = _bom_line(session, work_order_of(session, unit), component.part_number, seq)
+    qty = _quantity(line, component, quantity)
+    already = _consumed(session, unit, line) if done is None else done.get(line.id, Decimal(0))
+    if already + qty > line.quantity:
+        raise TooManyComponents(part=line.part_number)
+    return component, line, qty
+
+
+def consumption_row(unit: Unit, record_id: int | None, component: Component, line: BomLine, qty: Decimal,
+                    scan: str) -> ComponentConsumption:
+    """The genealogy row of a component built into the unit."""
+    return ComponentConsumption(**consumption_columns(unit, record_id, component, line, qty, scan))
+
+
+def consumption_columns(unit: Unit, record_id: int | None, component: Component, line: BomLine, qty: Decimal,
+                        scan: str) -> dict[str, Any]:
+    """The columns of consumption_row."""
+    return {"unit_id": unit.id, "operation_record_id": record_id, "bom_line_id": line.id,
+            "part_number": component.part_number, "quantity": qty, "scanned": scan[:200],
+            "material_lot_id": component.lot.id if component.lot else None,
+            "component_unit_id": component.unit.id if component.unit else None,
+            "component_serial": component.serial}
+
+
+def consumption_text(unit: Unit, component: Component, qty: Decimal) -> str:
+    """What the audit trail says of a consumption."""
+    return f"{unit.serial} ← {component.part_number} lot {component.lot.lot_number if component.lot else '-'} " \
+           f"sn {component.serial or '-'} qty {qty}"
+
+
+def _resolve(session: Session, identity: ScannedIdentity, unit: Unit,
+             lots: dict[str, list[MaterialLot]] | None = None) -> Component:
     """Find what the scan names: a unit made here (by serial) or a received material lot."""
     if identity.serial and (identity.source == "serial" or identity.lot is None):
         found = session.scalars(select(Unit.id).where(Unit.serial == identity.serial)).first()
@@ -97,15 +129,24 @@ def _resolve(session: Session, identity: ScannedIdentity, unit: Unit) -> Compone
             return _component_unit(session, identity, unit)
     if not identity.lot:
         raise InvalidInput("the scan names no lot")
-    query = select(MaterialLot).where(MaterialLot.lot_number == identity.lot)
-    if identity.gtin:
-        query = query.where(MaterialLot.gtin == identity.gtin)
-    if identity.part_number and identity.source == "internal":
-        query = query.where(MaterialLot.part_number == identity.part_number)
-    lot = session.scalars(query.order_by(MaterialLot.id)).first()
+    if lots is None:
+        lots = {identity.lot: list(session.scalars(select(MaterialLot).where(MaterialLot.lot_number == identity.lot)
+                                                   .order_by(MaterialLot.id)))}
+    lot = match_lot(lots.get(identity.lot, []), identity)
     if lot is None:
         raise NotFound("Material lot", identity.lot)
     return Component(lot.part_number, lot=lot, serial=identity.serial, scanned_expiry=identity.expiry)
+
+
+def match_lot(candidates: list[MaterialLot], identity: ScannedIdentity) -> MaterialLot | None:
+    """The first (oldest) of the lots with the scanned number that also matches its GTIN or internal part number."""
+    for lot in sorted(candidates, key=lambda lot: lot.id):
+        if identity.gtin and lot.gtin != identity.gtin:
+            continue
+        if identity.part_number and identity.source == "internal" and lot.part_number != identity.part_number:
+            continue
+        return lot
+    return None
 
 
 def _component_unit(session: Session, identity: ScannedIdentity, unit: Unit) -> Component:
@@ -125,8 +166,8 @@ def _component_unit(session: Session, identity: ScannedIdentity, unit: Unit) -> 
 
 def bom_lines(session: Session, bom_id: int | None) -> list[BomLine]:
     """The lines of a BOM in position order, read once per transaction."""
-    query = select(BomLine).where(BomLine.bom_id == bom_id).order_by(BomLine.position)
-    return memo(session, ("bom", bom_id), lambda: list(session.scalars(query)))
+    return memo(session, ("bom", bom_id), lambda: list(session.scalars(
+        select(BomLine).where(BomLine.bom_id == bom_id).order_by(BomLine.position))))
 
 
 def _bom_line(session: Session, wo: WorkOrder, part_number: str, seq: int) -> BomLine:
@@ -150,11 +191,10 @@ def _quantity(line: BomLine, component: Component, requested: Decimal | None) ->
     return qty
 
 
-def _check_not_too_many(session: Session, unit: Unit, line: BomLine, qty: Decimal) -> None:
+def _consumed(session: Session, unit: Unit, line: BomLine) -> Decimal:
     done = session.scalar(select(func.coalesce(func.sum(ComponentConsumption.quantity), 0)).where(
         ComponentConsumption.unit_id == unit.id, ComponentConsumption.bom_line_id == line.id))
-    if Decimal(done or 0) + qty > line.quantity:
-        raise TooManyComponents(part=line.part_number)
+    return Decimal(done or 0)
 
 
 def _take_from_lot(session: Session, lot: MaterialLot, qty: Decimal, scanned_expiry: date | None) -> None:
@@ -180,28 +220,50 @@ def _take_from_lot(session: Session, lot: MaterialLot, qty: Decimal, scanned_exp
 def _refusal(session: Session, lot: MaterialLot, qty: Decimal) -> NoReturn:
     """Why the lot could not be taken from: not released, expired, or not enough left."""
     session.refresh(lot)
+    raise lot_refusal(lot, qty, None) or InsufficientQuantity(lot=lot.lot_number, quantity=qty)
+
+
+def lot_refusal(lot: MaterialLot, qty: Decimal, scanned_expiry: date | None,
+                left: Decimal | None = None) -> DomainError | None:
+    """Why `qty` may not be taken from the lot today (`left`: what is on hand, if not the lot's figure), or None."""
+    if scanned_expiry is not None and scanned_expiry < today():
+        return LotExpired(lot=lot.lot_number, expiry=scanned_expiry.isoformat())
     if lot.status != "released":
-        raise LotNotReleased(lot=lot.lot_number, status=lot.status)
+        return LotNotReleased(lot=lot.lot_number, status=lot.status)
     if lot.expiry is not None and lot.expiry < today():
-        raise LotExpired(lot=lot.lot_number, expiry=lot.expiry.isoformat())
-    raise InsufficientQuantity(lot=lot.lot_number, quantity=qty)
+        return LotExpired(lot=lot.lot_number, expiry=lot.expiry.isoformat())
+    if (lot.quantity_on_hand if left is None else left) < qty:
+        return InsufficientQuantity(lot=lot.lot_number, quantity=qty)
+    return None
 
 
-def check_components_complete(session: Session, unit: Unit, seq: int) -> None:
-    """Raise when BOM lines due at this operation are not fully scanned (lines without one: at the last)."""
+def check_components_complete(session: Session, unit: Unit, seq: int,
+                              done: dict[int, Decimal] | None = None) -> None:
+    """Raise when BOM lines due at this operation are not fully scanned (lines without one: at the last).
+
+    `done`: quantity built in per BOM line id, when the caller knows it (else it is summed here).
+    """
     wo = work_order_of(session, unit)
     last = unit.next_seq == seq and _is_last(session, wo, seq)
     due = [ln for ln in bom_lines(session, wo.bom_id) if ln.operation_seq == seq or (ln.operation_seq is None and last)]
     if not due:
         return
-    query = (select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
-             .where(ComponentConsumption.unit_id == unit.id,
-                    ComponentConsumption.bom_line_id.in_([line.id for line in due]))
-             .group_by(ComponentConsumption.bom_line_id))
-    done = {line_id: Decimal(total or 0) for line_id, total in session.execute(query)}
+    if done is None:
+        query = (select(ComponentConsumption.bom_line_id, func.sum(ComponentConsumption.quantity))
+                 .where(ComponentConsumption.unit_id == unit.id,
+                        ComponentConsumption.bom_line_id.in_([line.id for line in due]))
+                 .group_by(ComponentConsumption.bom_line_id))
+        done = {line_id: Decimal(total or 0) for line_id, total in session.execute(query)}
     missing = [line.part_number for line in due if done.get(line.id, Decimal(0)) < line.quantity]
     if missing:
         raise MissingComponents(parts=", ".join(missing))
+
+
+def components_due(session: Session, unit: Unit, seq: int) -> bool:
+    """Whether any BOM line must be complete when operation `seq` of the unit completes."""
+    wo = work_order_of(session, unit)
+    last = unit.next_seq == seq and _is_last(session, wo, seq)
+    return any(ln.operation_seq == seq or (ln.operation_seq is None and last) for ln in bom_lines(session, wo.bom_id))
 
 
 def _is_last(session: Session, wo: WorkOrder, seq: int) -> bool:

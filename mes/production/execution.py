@@ -3,35 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor
 from mes.compliance.gating import check_start_allowed, link_overrides
-from mes.domain.routing import OperationNotStarted, check_can_complete, check_can_start, seq_after
-from mes.models import Equipment, Nonconformance, OperationRecord, Station, Unit, utcnow
+from mes.domain.routing import check_can_start
+from mes.models import Equipment, Nonconformance, OperationRecord, Override, RoutingOperation, Station, Unit
 from mes.production.common import (
     as_steps,
     audit,
     get_by,
     lock_unit,
     memo,
-    open_record,
     production_steps,
     remember_started,
     today,
     unit_state,
     work_order_of,
 )
-from mes.production.components import check_components_complete
 from mes.production.errors import InvalidInput, WrongWorkOrderStatus
 from mes.production.measurements import (
     MeasurementInput,
-    add_measurements,
-    check_plan_complete,
     started_here,
-    values_of,
 )
 from mes.production.workorders import update_work_order_progress
 from mes.quality.holds import record_hold
@@ -42,6 +38,40 @@ def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, 
     """Start operation `seq` of the unit at a station: only its next operation, at a station of the right type."""
     unit = lock_unit(session, serial)
     wo = work_order_of(session, unit)
+    start = check_start(session, actor, unit, seq, station_code, equipment_code)
+    retests = session.scalar(select(func.count()).where(OperationRecord.unit_id == unit.id,
+                                                        OperationRecord.seq == seq)) or 0
+    record = OperationRecord(unit_id=unit.id, routing_operation_id=start.operation.id, seq=seq,
+                             station_id=start.station.id, equipment_id=start.equipment_id,
+                             operator_id=actor.user_id, retest_count=retests)
+    session.add(record)
+    unit.open_seq = seq
+    if unit.status == "allocated":
+        unit.status = "in_progress"
+    session.flush()
+    link_overrides(start.overrides, record)
+    audit(session, actor, "CREATE", "operation_record", record.id, new=f"{serial} op {seq} at {station_code}")
+    if wo.status == "released":  # a running order stays running when one more unit starts
+        update_work_order_progress(session, actor, wo)
+    started_here(session)[record.id] = []  # no values yet: completion need not read them back
+    remember_started(session, unit, record)
+    return record
+
+
+@dataclass(frozen=True)
+class Start:
+    """A start the rules allow: the routing operation, where, and the overrides it uses up."""
+
+    operation: RoutingOperation
+    station: Station
+    equipment_id: int | None
+    overrides: list[Override]
+
+
+def check_start(session: Session, actor: AuditActor, unit: Unit, seq: int, station_code: str,
+                equipment_code: str | None) -> Start:
+    """Raise why the locked unit may not start operation `seq` at the station, else what the start is."""
+    wo = work_order_of(session, unit)
     if wo.status not in ("released", "in_progress"):
         raise WrongWorkOrderStatus(status=wo.status, needed="released")
     station = memo(session, ("station", station_code), lambda: get_by(session, Station, "Station", code=station_code))
@@ -49,23 +79,8 @@ def start_operation(session: Session, actor: AuditActor, serial: str, seq: int, 
     operations = production_steps(session, wo.routing_id)
     step = check_can_start(as_steps(operations), unit_state(unit), seq, station.station_type)
     operation = next(op for op in operations if op.seq == step.seq)
-    overrides = check_start_allowed(session, actor, serial, seq, operation, equipment_id, today())
-    retests = session.scalar(select(func.count()).where(OperationRecord.unit_id == unit.id,
-                                                        OperationRecord.seq == seq)) or 0
-    record = OperationRecord(unit_id=unit.id, routing_operation_id=operation.id, seq=seq, station_id=station.id,
-                             equipment_id=equipment_id, operator_id=actor.user_id, retest_count=retests)
-    session.add(record)
-    unit.open_seq = seq
-    if unit.status == "allocated":
-        unit.status = "in_progress"
-    session.flush()
-    link_overrides(overrides, record)
-    audit(session, actor, "CREATE", "operation_record", record.id, new=f"{serial} op {seq} at {station_code}")
-    if wo.status == "released":  # a running order stays running when one more unit starts
-        update_work_order_progress(session, actor, wo)
-    started_here(session)[record.id] = []  # no values yet: completion need not read them back
-    remember_started(session, unit, record)
-    return record
+    overrides = check_start_allowed(session, actor, unit.serial, seq, operation, equipment_id, today())
+    return Start(operation, station, equipment_id, overrides)
 
 
 def _equipment_id(session: Session, station: Station, equipment_code: str | None) -> int | None:
@@ -82,39 +97,15 @@ def complete_operation(session: Session, actor: AuditActor, serial: str, seq: in
     """Complete the operation in progress: pass when every measurement is within limits and none is missing.
 
     A failure (a measurement out of limits, or `failed` reported by the station) opens a nonconformance
-    and holds the unit.
+    and holds the unit. The batch of one of mes.production.completions: one implementation of the rules.
     """
-    unit = lock_unit(session, serial)
-    check_can_complete(unit_state(unit), seq)
-    record = open_record(session, unit)
-    if record is None:  # open_seq is set only together with an open record; never trust it blindly
-        raise OperationNotStarted(seq=seq)
-    add_measurements(session, actor, unit, record, measurements)
-    values = values_of(session, record)
-    passed = not failed and all(ok for _name, ok in values)
-    if passed:
-        check_plan_complete(session, record, {name for name, _ok in values})
-        check_components_complete(session, unit, seq)
-    record.result = "pass" if passed else "fail"
-    record.completed_at = utcnow()
-    unit.open_seq = None
-    audit(session, actor, "UPDATE", "operation_record", record.id, field="result", new=record.result)
-    if passed:
-        _advance(session, actor, unit, seq)
-    else:
-        open_nonconformance(session, actor, unit, record, [name for name, ok in values if not ok])
-    return record
+    from mes.production.completions import CompletionRequest, complete_operations  # it builds on this module
 
-
-def _advance(session: Session, actor: AuditActor, unit: Unit, seq: int) -> None:
-    wo = work_order_of(session, unit)
-    unit.next_seq = seq_after(as_steps(production_steps(session, wo.routing_id)), seq)
-    if unit.next_seq is None:
-        audit(session, actor, "UPDATE", "unit", unit.serial, field="status", old=unit.status, new="completed")
-        unit.status = "completed"
-        unit.completed_at = utcnow()
-        session.flush()
-        update_work_order_progress(session, actor, wo)
+    outcome = complete_operations(session, actor, [CompletionRequest(serial, seq, tuple(measurements), failed)])[0]
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.record is not None
+    return outcome.record
 
 
 def open_nonconformance(session: Session, actor: AuditActor, unit: Unit, record: OperationRecord,
