@@ -100,7 +100,7 @@ def seed(settings: Settings, site_file: Path | None, demo_users: bool) -> None:
 @click.option("--stream-seconds", type=float, default=300.0, show_default=True,
               help="A live stream ends after this long and the page opens the next one.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Worker processes sharing the port (default MES_WEB_WORKERS, else one per core).")
+              help="Worker processes sharing the port (default MES_WEB_WORKERS, else one per core, at most 4).")
 @click.pass_obj
 def web(settings: Settings, host: str | None, port: int | None, threads: int, streams: int | None,
         stream_seconds: float, workers: int | None) -> None:

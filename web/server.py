@@ -31,12 +31,19 @@ STOP_GRACE_S = 10.0
 RESTART_PAUSE_S = 1.0  # a worker that dies at once (e.g. no database) is not restarted in a tight loop
 
 
+# Each worker has its own database pool (up to 15 connections by SQLAlchemy's defaults): without a cap a
+# many-core host would open more connections than PostgreSQL's default max_connections (100) allows.
+MAX_DEFAULT_WORKERS = 4
+
+
 def default_workers() -> int:
-    """MES_WEB_WORKERS, else one worker per core available to this process."""
+    """MES_WEB_WORKERS, else one worker per core available to this process, at most MAX_DEFAULT_WORKERS."""
     configured = os.environ.get("MES_WEB_WORKERS", "").strip()
     if configured:
-        return max(1, int(configured))
-    return max(1, len(os.sched_getaffinity(0)))
+        if not configured.isdigit() or int(configured) < 1:
+            raise SystemExit(f"MES_WEB_WORKERS must be a whole number of at least 1, not {configured!r}")
+        return int(configured)
+    return max(1, min(MAX_DEFAULT_WORKERS, len(os.sched_getaffinity(0))))
 
 
 def serve(make_app: Callable[[], Any], host: str, port: int, workers: int, **waitress_options: Any) -> None:
