@@ -9,21 +9,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor, audit_changes
 from mes.domain.limits import Limits
-from mes.domain.routing import rework_target
 from mes.models import Bom, BomLine, MeasurementSpec, Product, Recipe, Routing, RoutingOperation, utcnow
 from mes.production.common import as_steps, audit, get_by, routing_steps
 from mes.production.errors import InvalidInput, NotFound
+from mes.production.masterdata_checks import (
+    STATION_TYPE,
+    check_bom_lines,
+    check_loops,
+    check_qualification,
+    check_station_type,
+    recipe_for,
+)
 from mes.production.masterdata_errors import AlreadyApproved, DraftExists, InvalidMasterData
-from mes.production.masterdata_signing import sign_approval
+from mes.production.masterdata_signing import editors_of, sign_approval
 from mes.security.permissions import Permission
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
-STATION_TYPE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 
 
 @dataclass(frozen=True)
@@ -85,22 +91,38 @@ def approve_routing(session: Session, actor: AuditActor, code: str, version: int
     system actor (site-file import, `mes production demo-data`) approves without a signature: no
     person signs there, and the audit entry says so.
     """
-    routing = get_by(session, Routing, "Routing", code=code, version=version)
+    routing = locked_routing(session, code, version)
     if routing.approved:
         if actor.user_id is None:
             return routing  # re-running an import changes nothing
         raise AlreadyApproved(what=f"{code} v{version}")
     if actor.user_id is not None:
+        _check_before_approval(session, routing)
         signature = sign_approval(session, actor, password=password or "", entity="routing",
                                   entity_id=f"{code}/v{version}", content=routing_content(session, routing),
                                   permission=Permission.ROUTING_APPROVE, author_id=routing.created_by_id,
-                                  reason=reason, username=username)
+                                  reason=reason, username=username, editors=routing_editors(session, routing))
         routing.signature_id, routing.approved_by_id = signature.id, actor.user_id
     audit(session, actor, "UPDATE", "routing", f"{code}/v{version}", field="approved", old=False, new=True,
           reason=reason if actor.user_id is not None else f"unsigned system import: {reason}")
     routing.approved, routing.approved_at = True, utcnow()
     _move_products(session, actor, routing)
     return routing
+
+
+def routing_editors(session: Session, routing: Routing) -> set[int]:
+    """Everyone who changed this version: its operations, their plans, or its list of operations."""
+    operations = [str(op.id) for op in routing_steps(session, routing.id)]
+    return editors_of(session, {"routing": [f"{routing.code}/v{routing.version}"], "routing_operation": operations})
+
+
+def _check_before_approval(session: Session, routing: Routing) -> None:
+    """What is signed must be runnable: loops go back, every referenced recipe still fits its operation."""
+    steps = routing_steps(session, routing.id)
+    check_loops(as_steps(steps))
+    for op in steps:
+        if op.recipe_id is not None:
+            recipe_for(session, session.get_one(Recipe, op.recipe_id).code, op.station_type)
 
 
 def _move_products(session: Session, actor: AuditActor, routing: Routing) -> None:
@@ -142,10 +164,11 @@ def _add_operations(session: Session, routing: Routing, operations: Sequence[Ope
         raise InvalidMasterData("operation numbers must be positive, unique and ascending",
                                 "номера операций должны быть положительными, уникальными и возрастающими")
     for op in operations:
-        _check_operation(op.name, op.station_type)
+        check_operation(session, op.name, op.station_type)
+        check_qualification(session, op.required_qualification)
         session.add(RoutingOperation(routing_id=routing.id, seq=op.seq, name=op.name.strip(),
                                      station_type=op.station_type, required_qualification=op.required_qualification,
-                                     recipe_id=_recipe_id(session, op.recipe_code)))
+                                     recipe_id=recipe_for(session, op.recipe_code, op.station_type)))
     session.flush()
 
 
@@ -167,8 +190,9 @@ def update_operation(session: Session, actor: AuditActor, operation: RoutingOper
                      station_type: str, required_qualification: str | None, recipe_code: str | None) -> None:
     """Change an operation of a draft routing version; each changed field is audited old → new."""
     _editable(session, operation)
-    _check_operation(name, station_type)
-    recipe_id = _recipe_id(session, recipe_code)  # queried before the edits: a query autoflushes their history
+    check_operation(session, name, station_type)
+    check_qualification(session, required_qualification)
+    recipe_id = recipe_for(session, recipe_code, station_type)  # queried before the edits: a query autoflushes
     operation.name, operation.station_type = name.strip(), station_type
     operation.required_qualification = required_qualification or None
     operation.recipe_id = recipe_id
@@ -181,19 +205,12 @@ def _check_code(code: str) -> None:
                                 f"код {code!r}: только буквы, цифры, - и _ (не более 40)")
 
 
-def _check_operation(name: str, station_type: str) -> None:
+def check_operation(session: Session, name: str, station_type: str) -> None:
+    """An operation has a name and a station type some station of the site has."""
     if not name.strip() or len(name) > 200:
         raise InvalidMasterData("an operation needs a name (at most 200 characters)",
                                 "у операции должно быть название (не более 200 символов)")
-    if not STATION_TYPE.fullmatch(station_type):
-        raise InvalidMasterData(f"station type {station_type!r}: lower-case letters, digits and _",
-                                f"тип станции {station_type!r}: строчные латинские буквы, цифры и _")
-
-
-def _recipe_id(session: Session, recipe_code: str | None) -> int | None:
-    if not recipe_code:
-        return None
-    return get_by(session, Recipe, "Recipe", code=recipe_code).id
+    check_station_type(session, station_type)
 
 
 def operation_of(session: Session, code: str, version: int, seq: int) -> RoutingOperation:
@@ -206,7 +223,7 @@ def set_measurement_plan(session: Session, actor: AuditActor, operation: Routing
                          specs: Sequence[SpecInput]) -> list[MeasurementSpec]:
     """Define (add to or change) the data collection plan of an operation of a routing not yet approved."""
     _editable(session, operation)
-    rows = _upsert_plan(session, operation, specs)
+    rows = upsert_plan(session, operation, specs)
     audit(session, actor, "UPDATE", "routing_operation", operation.id, field="measurement_plan", new=_plan_text(specs))
     return rows
 
@@ -226,13 +243,14 @@ def replace_measurement_plan(session: Session, actor: AuditActor, operation: Rou
         if row.name not in names:
             session.delete(row)
     session.flush()
-    rows = _upsert_plan(session, operation, specs)
+    rows = upsert_plan(session, operation, specs)
     audit(session, actor, "UPDATE", "routing_operation", operation.id, field="measurement_plan", old=old,
           new=_plan_text(specs))
     return rows
 
 
-def _upsert_plan(session: Session, operation: RoutingOperation, specs: Sequence[SpecInput]) -> list[MeasurementSpec]:
+def upsert_plan(session: Session, operation: RoutingOperation, specs: Sequence[SpecInput]) -> list[MeasurementSpec]:
+    """Add or change the named items of an operation's plan (limits checked); others stay."""
     for spec in specs:
         Limits(spec.low, spec.high)  # crossed limits are refused here, not at the first measurement
     existing = {s.name: s for s in session.scalars(select(MeasurementSpec).filter_by(
@@ -258,13 +276,39 @@ def set_rework_target(session: Session, actor: AuditActor, operation: RoutingOpe
     _editable(session, operation)
     old = operation.rework_target_seq
     operation.rework_target_seq = target_seq
-    rework_target(as_steps(routing_steps(session, operation.routing_id)), operation.seq)  # validates
+    check_loops(as_steps(routing_steps(session, operation.routing_id)))
     audit(session, actor, "UPDATE", "routing_operation", operation.id, field="rework_target_seq", old=old,
           new=target_seq)
 
 
 def _editable(session: Session, operation: RoutingOperation) -> None:
-    routing = session.get_one(Routing, operation.routing_id)
+    _sqlite_write_lock(session, Routing.__table__, Routing.id == operation.routing_id)
+    check_editable(session.get_one(Routing, operation.routing_id, with_for_update=True, populate_existing=True))
+
+
+def _sqlite_write_lock(session: Session, table: Any, where: Any) -> None:
+    """On SQLite, take the database's write lock now (a no-op UPDATE), so that what is read next is not
+    changed by another writer before this transaction commits; PostgreSQL locks the row (FOR UPDATE)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(table).where(where).values(id=table.c.id))
+
+
+def locked_routing(session: Session, code: str, version: int) -> Routing:
+    """The routing version, its row locked until the transaction ends (PostgreSQL; SQLite has one writer).
+
+    An edit and an approval of the same draft take this lock first, so the approval signs either the
+    content before the edit (and the edit is then refused) or after it — never a mix.
+    """
+    _sqlite_write_lock(session, Routing.__table__, (Routing.code == code) & (Routing.version == version))
+    routing = session.scalars(select(Routing).filter_by(code=code, version=version).with_for_update()
+                              .execution_options(populate_existing=True)).one_or_none()
+    if routing is None:
+        raise NotFound("Routing", code)
+    return routing
+
+
+def check_editable(routing: Routing) -> None:
+    """Only a draft changes: an approved version is refused with the way out (a new version)."""
     if routing.approved:
         raise AlreadyApproved(what=f"{routing.code} v{routing.version}")
 
@@ -285,10 +329,9 @@ def create_bom(session: Session, actor: AuditActor, product_gtin: str, lines: Se
     version = (session.scalar(select(func.max(Bom.version)).where(Bom.product_id == product.id)) or 0) + 1
     bom = Bom(product_id=product.id, version=version, approved=approve, created_by_id=actor.user_id)
     for position, line in enumerate(lines, start=1):
-        if not line.part_number.strip() or line.capture not in ("none", "lot", "serial") or line.quantity <= 0:
-            raise InvalidMasterData(f"BOM line {position}: a part number, a positive quantity, capture none/lot/serial",
-                                    f"строка {position} спецификации: номер компонента, положительное количество, "
-                                    "учёт none/lot/serial")
+        check_bom_line_fields(position, line)
+    check_bom_lines(session, lines, known_parts=False)  # a new version may bring new parts; approval reviews them
+    for position, line in enumerate(lines, start=1):
         bom.lines.append(BomLine(position=position, part_number=line.part_number, description=line.description,
                                  quantity=line.quantity, capture=line.capture, operation_seq=line.operation_seq,
                                  substitutes=",".join(line.substitutes)))
@@ -296,6 +339,25 @@ def create_bom(session: Session, actor: AuditActor, product_gtin: str, lines: Se
     session.flush()
     audit(session, actor, "CREATE", "bom", f"{product_gtin}/v{version}",
           new="; ".join(f"{ln.part_number}×{ln.quantity} {ln.capture}" for ln in lines))
+    return bom
+
+
+def check_bom_line_fields(position: int, line: BomLineInput) -> None:
+    """A line has a part number, a positive quantity and a capture of none, lot or serial."""
+    if not line.part_number.strip() or line.capture not in ("none", "lot", "serial") or line.quantity <= 0:
+        raise InvalidMasterData(f"BOM line {position}: a part number, a positive quantity, capture none/lot/serial",
+                                f"строка {position} спецификации: номер компонента, положительное количество, "
+                                "учёт none/lot/serial")
+
+
+def locked_bom(session: Session, product_gtin: str, version: int) -> Bom:
+    """The BOM version, its row locked until the transaction ends (an edit and an approval serialize)."""
+    product = get_by(session, Product, "Product", gtin=product_gtin)
+    _sqlite_write_lock(session, Bom.__table__, (Bom.product_id == product.id) & (Bom.version == version))
+    bom = session.scalars(select(Bom).filter_by(product_id=product.id, version=version).with_for_update()
+                          .execution_options(populate_existing=True)).one_or_none()
+    if bom is None:
+        raise NotFound("BOM", f"{product_gtin} v{version}")
     return bom
 
 
@@ -310,13 +372,14 @@ def bom_content(session: Session, bom: Bom) -> dict[str, Any]:
 def approve_bom(session: Session, actor: AuditActor, product_gtin: str, version: int, password: str,
                 reason: str | None = None, username: str | None = None) -> Bom:
     """Approve a BOM version with an e-signature "approved" by another person than its author."""
-    product = get_by(session, Product, "Product", gtin=product_gtin)
-    bom = get_by(session, Bom, "BOM", product_id=product.id, version=version)
+    bom = locked_bom(session, product_gtin, version)
     if bom.approved:
         raise AlreadyApproved(what=f"BOM {product_gtin} v{version}")
     signature = sign_approval(session, actor, password=password, entity="bom", entity_id=f"{product_gtin}/v{version}",
                               content=bom_content(session, bom), permission=Permission.ROUTING_APPROVE,
-                              author_id=bom.created_by_id, reason=reason, username=username)
+                              author_id=bom.created_by_id, reason=reason, username=username,
+                              editors=editors_of(session, {"bom": [f"{product_gtin}/v{version}"],
+                                                           "bom_line": [str(ln.id) for ln in bom.lines]}))
     audit(session, actor, "UPDATE", "bom", f"{product_gtin}/v{version}", field="approved", old=False, new=True,
           reason=reason)
     bom.approved, bom.approved_by_id, bom.signature_id = True, actor.user_id, signature.id

@@ -117,6 +117,8 @@ def test_a_routing_version_is_drafted_edited_and_approved_through_the_pages(app,
     sign_in(quality, "quality")
     assert post(quality, "/admin/routings/R-PM100/1/approve", {"username": "quality", "password": "demo"},
                 "/admin/routings/R-PM100/1").status_code == 303
+    assert post(quality, "/admin/qualifications", {"username": "operator", "code": "screwing",
+                                                   "valid_until": "2030-01-31"}).status_code == 303
     sign_in(process, "process")
     assert post(process, "/admin/routings/R-PM100/versions", {}, "/admin/routings/R-PM100/1").status_code == 303
     response = post(process, "/admin/routings/R-PM100/2/operations/10", {
@@ -170,8 +172,15 @@ def test_a_set_point_changed_behind_the_applications_back_shows_the_approval_as_
 
 
 def test_a_new_routing_gets_its_data_collection_plan_and_rework_loop_through_the_pages(app, seeded):
-    from mes.models import MeasurementSpec, RoutingOperation
+    from datetime import date
 
+    from mes.db import unit_of_work
+    from mes.models import MeasurementSpec, RoutingOperation
+    from mes.production.masterdata_people import grant_qualification
+    from tests.integration.masterdata.conftest import actor_of
+
+    with unit_of_work(seeded) as s:  # an operation may require only a qualification somebody holds
+        grant_qualification(s, actor_of(seeded, "quality"), "operator", "screwing", date(2030, 1, 31))
     client = app.test_client()
     sign_in(client, "process")
     operations = "10; Assemble; screwdriving; screwing\n20; Test; functional_test"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -26,7 +27,8 @@ from mes.production.masterdata import (
     update_operation,
 )
 from mes.production.masterdata_errors import AlreadyApproved, DraftExists, InvalidMasterData
-from recipes.versions import create_recipe
+from mes.production.masterdata_people import grant_qualification
+from recipes.versions import ParameterInput, approve_version, create_recipe, draft_version
 from tests.integration.masterdata.conftest import actor_of, trail
 
 
@@ -36,6 +38,9 @@ def test_a_new_routing_version_copies_the_plan_and_is_approved_by_a_second_perso
                              [SpecInput("torque", "N·m", 1.8, 2.2, "result_torque")])
         approve_routing(s, quality, "R-PM100", 1, "first issue", password="demo")
         create_recipe(s, process, "RCP-SCR", "Screwing", "screwdriving")
+        draft_version(s, process, "RCP-SCR", [ParameterInput("target_torque", "2.0", "N·m", 1.5, 2.5)])
+        approve_version(s, quality, "RCP-SCR", 1, "demo")  # only an approved recipe may be referenced
+        grant_qualification(s, quality, "operator", "screwing", date(2030, 1, 1))  # a qualification somebody holds
         v2 = create_routing_version(s, process, "R-PM100")
         assert v2.version == 2 and v2.created_by_id == process.user_id
         update_operation(s, process, operation_of(s, "R-PM100", 2, 10), name="Screw the housing",
