@@ -7,6 +7,7 @@ Approvals are electronic signatures meaning "approved": the body carries the app
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 from flask import g, jsonify
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from mes.models import Bom, Brand, Product, Recipe, RecipeVersion, Routing, User
 from mes.production import masterdata as md
+from mes.production import masterdata_boms as mb
+from mes.production import masterdata_drafts as mdd
 from mes.production.common import get_by
 from mes.production.errors import InvalidInput
 from mes.production.masterdata_equipment import DEFAULT_TIMEOUT_S, device_of, list_equipment, probe
@@ -22,7 +25,7 @@ from mes.production.masterdata_products import BrandInput, ProductInput, create_
 from mes.security.permissions import Permission
 from recipes import versions as rv
 from web.api import bp
-from web.api.inputs import body, decimal, integer, iso_date, text
+from web.api.inputs import body, boolean, decimal, integer, iso_date, text
 from web.api.transaction import read_only, transaction
 from web.permissions import requires
 
@@ -237,12 +240,7 @@ def create_product_endpoint(code: str):  # type: ignore[no-untyped-def]
 @requires(Permission.MASTER_DATA_EDIT)
 def create_bom(gtin: str):  # type: ignore[no-untyped-def]
     """A new draft BOM version {lines: [{part_number, quantity, capture?, operation_seq?, substitutes?}]}."""
-    lines = [md.BomLineInput(text(ln, "part_number", max_len=60) or "", decimal(ln, "quantity") or 0,
-                             text(ln, "capture", required=False, max_len=10) or "none",
-                             integer(ln, "operation_seq", required=False),
-                             tuple(str(x) for x in ln.get("substitutes") or ()),
-                             text(ln, "description", required=False) or "")
-             for ln in _items(body(), "lines")]
+    lines = [_bom_line(ln) for ln in _items(body(), "lines")]
     with transaction() as s:
         bom = md.create_bom(s, g.actor, gtin, lines)
         return jsonify(md.bom_content(s, bom) | {"approved": bom.approved}), 201
@@ -257,6 +255,149 @@ def approve_bom(gtin: str, version: int):  # type: ignore[no-untyped-def]
     with transaction() as s:
         bom: Bom = md.approve_bom(s, g.actor, gtin, version, password, reason)
         return jsonify(md.bom_content(s, bom) | {"approved": bom.approved, "signature_id": bom.signature_id})
+
+
+def _bom_line(data: dict[str, Any]) -> md.BomLineInput:
+    substitutes = data.get("substitutes") or []
+    if not isinstance(substitutes, list) or not all(isinstance(x, str) for x in substitutes):
+        raise InvalidInput("substitutes must be a list of part numbers")
+    return md.BomLineInput(text(data, "part_number", max_len=60) or "", decimal(data, "quantity") or Decimal(0),
+                           text(data, "capture", required=False, max_len=10) or "none",
+                           integer(data, "operation_seq", required=False), tuple(substitutes),
+                           text(data, "description", required=False) or "")
+
+
+def _bom_json(session: Session, bom: Bom) -> dict[str, Any]:
+    content = md.bom_content(session, bom)
+    for line, row in zip(content["lines"], bom.lines, strict=True):
+        line["description"] = row.description
+    return content | {"approved": bom.approved, "author": _user_name(session, bom.created_by_id),
+                      "approved_by": _user_name(session, bom.approved_by_id), "signature_id": bom.signature_id}
+
+
+@bp.get("/products/<gtin>/boms")
+@requires(Permission.MASTER_DATA_VIEW)
+def list_boms(gtin: str):  # type: ignore[no-untyped-def]
+    """Every BOM version of the product with its lines, author and approval."""
+    with read_only() as s:
+        product = get_by(s, Product, "Product", gtin=gtin)
+        rows = s.scalars(select(Bom).where(Bom.product_id == product.id).order_by(Bom.version))
+        return jsonify(boms=[_bom_json(s, bom) for bom in rows])
+
+
+@bp.post("/products/<gtin>/boms/<int:version>/lines")
+@requires(Permission.MASTER_DATA_EDIT)
+def add_bom_line(gtin: str, version: int):  # type: ignore[no-untyped-def]
+    """Add a line to a draft BOM {part_number, quantity, capture?, operation_seq?, substitutes?, description?}."""
+    line = _bom_line(body())
+    with transaction() as s:
+        mb.add_bom_line(s, g.actor, gtin, version, line)
+        return jsonify(_bom_json(s, mb.draft_bom(s, gtin, version))), 201
+
+
+@bp.put("/products/<gtin>/boms/<int:version>/lines/<int:position>")
+@requires(Permission.MASTER_DATA_EDIT)
+def update_bom_line(gtin: str, version: int, position: int):  # type: ignore[no-untyped-def]
+    """Replace a line of a draft BOM (same body as adding one): quantity, capture, substitutes..."""
+    line = _bom_line(body())
+    with transaction() as s:
+        mb.update_bom_line(s, g.actor, gtin, version, position, line)
+        return jsonify(_bom_json(s, mb.draft_bom(s, gtin, version)))
+
+
+@bp.delete("/products/<gtin>/boms/<int:version>/lines/<int:position>")
+@requires(Permission.MASTER_DATA_EDIT)
+def remove_bom_line(gtin: str, version: int, position: int):  # type: ignore[no-untyped-def]
+    """Remove a line of a draft BOM (the others keep their positions)."""
+    with transaction() as s:
+        mb.remove_bom_line(s, g.actor, gtin, version, position)
+        return jsonify(_bom_json(s, mb.draft_bom(s, gtin, version)))
+
+
+def _spec(data: dict[str, Any]) -> md.SpecInput:
+    return md.SpecInput(text(data, "name", max_len=80) or "", text(data, "unit", required=False, max_len=20) or "",
+                        _number(data, "min"), _number(data, "max"),
+                        text(data, "source_tag", required=False, max_len=80), boolean(data, "required", default=True))
+
+
+def _draft_json(session: Session, code: str, version: int) -> dict[str, Any]:
+    return routing_json(session, get_by(session, Routing, "Routing", code=code, version=version))
+
+
+@bp.post("/routings/<code>/versions/<int:version>/operations")
+@requires(Permission.MASTER_DATA_EDIT)
+def add_routing_operation(code: str, version: int):  # type: ignore[no-untyped-def]
+    """Insert an operation into a draft {seq, name, station_type, required_qualification?, recipe?,
+    rework_target_seq?, plan?: [{name, unit, min?, max?, source_tag?, required?}]}."""
+    data = body()
+    operation = md.OperationInput(integer(data, "seq") or 0, text(data, "name") or "",
+                                  text(data, "station_type", max_len=60) or "",
+                                  text(data, "required_qualification", required=False, max_len=60),
+                                  text(data, "recipe", required=False, max_len=40))
+    plan = [_spec(item) for item in _items(data, "plan")] if "plan" in data else []
+    rework = integer(data, "rework_target_seq", required=False)
+    with transaction() as s:
+        mdd.add_operation(s, g.actor, code, version, operation, rework, plan)
+        return jsonify(_draft_json(s, code, version)), 201
+
+
+@bp.patch("/routings/<code>/versions/<int:version>/operations/<int:seq>")
+@requires(Permission.MASTER_DATA_EDIT)
+def update_routing_operation(code: str, version: int, seq: int):  # type: ignore[no-untyped-def]
+    """Change an operation of a draft: any of {name, station_type, required_qualification, recipe,
+    rework_target_seq (null: retest), seq (a new number moves it)}; fields left out stay."""
+    data = body()
+    fields = {"name", "station_type", "required_qualification", "recipe"} & set(data)
+    new_seq = integer(data, "seq", required=False)
+    rework = integer(data, "rework_target_seq", required=False)
+    with transaction() as s:
+        operation = md.operation_of(s, code, version, seq)
+        if fields:
+            recipe = s.get(Recipe, operation.recipe_id) if operation.recipe_id else None
+            md.update_operation(
+                s, g.actor, operation, name=text(data, "name") if "name" in data else operation.name,
+                station_type=text(data, "station_type", max_len=60) if "station_type" in data
+                else operation.station_type,
+                required_qualification=text(data, "required_qualification", required=False, max_len=60)
+                if "required_qualification" in data else operation.required_qualification,
+                recipe_code=text(data, "recipe", required=False, max_len=40) if "recipe" in data
+                else (recipe.code if recipe else None))
+        if "rework_target_seq" in data and rework != operation.rework_target_seq:
+            md.set_rework_target(s, g.actor, operation, rework)
+        if new_seq is not None and new_seq != seq:
+            mdd.move_operation(s, g.actor, code, version, seq, new_seq)
+        return jsonify(_draft_json(s, code, version))
+
+
+@bp.delete("/routings/<code>/versions/<int:version>/operations/<int:seq>")
+@requires(Permission.MASTER_DATA_EDIT)
+def remove_routing_operation(code: str, version: int, seq: int):  # type: ignore[no-untyped-def]
+    """Remove an operation of a draft with its data collection plan and work instruction."""
+    with transaction() as s:
+        mdd.remove_operation(s, g.actor, code, version, seq)
+        return jsonify(_draft_json(s, code, version))
+
+
+@bp.put("/routings/<code>/versions/<int:version>/operations/<int:seq>/plan")
+@requires(Permission.MASTER_DATA_EDIT)
+def replace_routing_plan(code: str, version: int, seq: int):  # type: ignore[no-untyped-def]
+    """Make an operation's data collection plan exactly {plan: [{name, unit, min?, max?, source_tag?}]}."""
+    specs = [_spec(item) for item in _items(body(), "plan")]
+    with transaction() as s:
+        md.replace_measurement_plan(s, g.actor, md.operation_of(s, code, version, seq), specs)
+        return jsonify(_draft_json(s, code, version))
+
+
+@bp.put("/routings/<code>/versions/<int:version>/order")
+@requires(Permission.MASTER_DATA_EDIT)
+def reorder_routing(code: str, version: int):  # type: ignore[no-untyped-def]
+    """Put a draft's operations in a new order {order: [every operation number once]}; numbers are kept."""
+    order = body().get("order")
+    if not isinstance(order, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in order):
+        raise InvalidInput("order must be a list of operation numbers")
+    with transaction() as s:
+        mdd.reorder_operations(s, g.actor, code, version, order)
+        return jsonify(_draft_json(s, code, version))
 
 
 @bp.get("/equipment")

@@ -192,6 +192,50 @@ PATHS |= {
         "Connect, read one tag, report health (ok=false with the error)", 200, "ConnectionTestIn", ("code",),
         errors=W)},
 }
+# Draft editing (docs/master-data.md): operations of a draft routing version, lines of a draft BOM version.
+SPEC = _obj(["name"], name=STR, unit=STR, min=NUM, max=NUM, source_tag={
+    **STR, "description": "machine tag; absent: entered by hand"})
+SPEC["properties"]["required"] = {**BOOL, "description": "default true"}  # `required` is _obj's own argument
+SCHEMAS |= {
+    "OperationIn": _obj(["seq", "name", "station_type"], seq=INT, name=STR, station_type={
+        **STR, "description": "a station type some station has"}, required_qualification={
+        **STR, "description": "a qualification somebody holds"}, recipe={
+        **STR, "description": "code of an approved recipe for this station type"}, rework_target_seq={
+        **INT, "description": "an earlier or the same operation; absent: retest here"},
+        plan={"type": "array", "items": SPEC}),
+    "OperationPatch": _obj([], seq={**INT, "description": "a new number moves the operation"}, name=STR,
+                           station_type=STR, required_qualification=STR, recipe=STR, rework_target_seq={
+                               **INT, "nullable": True, "description": "null: retest here"}),
+    "PlanIn": _obj(["plan"], plan={"type": "array", "items": SPEC}),
+    "OrderIn": _obj(["order"], order={"type": "array", "items": INT,
+                                      "description": "every operation number once, in the new order"}),
+    "BomLineIn": BOM_LINE,
+}
+PATHS |= {
+    "/routings/{code}/versions/{version}/operations": {"post": _op(
+        "Insert an operation into a draft routing version", 201, "OperationIn", ("code", "version"), errors=W)},
+    "/routings/{code}/versions/{version}/operations/{seq}": {
+        "patch": _op("Change (or renumber) an operation of a draft", 200, "OperationPatch",
+                     ("code", "version", "seq"), errors=W),
+        "delete": _op("Remove an operation of a draft with its plan and instruction",
+                      params=("code", "version", "seq"), errors=W)},
+    "/routings/{code}/versions/{version}/operations/{seq}/plan": {"put": _op(
+        "Replace the data collection plan of an operation of a draft", 200, "PlanIn", ("code", "version", "seq"),
+        errors=W)},
+    "/routings/{code}/versions/{version}/order": {"put": _op(
+        "Reorder the operations of a draft (numbers kept)", 200, "OrderIn", ("code", "version"), errors=W)},
+    "/products/{gtin}/boms": {"get": _op("List the product's BOM versions with their lines", params=("gtin",)),
+                              **PATHS["/products/{gtin}/boms"]},
+    "/products/{gtin}/boms/{version}/lines": {"post": _op(
+        "Add a line to a draft BOM version", 201, "BomLineIn", ("gtin", "version"), errors=W)},
+    "/products/{gtin}/boms/{version}/lines/{position}": {
+        "put": _op("Replace a line of a draft BOM version", 200, "BomLineIn", ("gtin", "version", "position"),
+                   errors=W),
+        "delete": _op("Remove a line of a draft BOM version", params=("gtin", "version", "position"), errors=W)},
+}
+for _ops in PATHS.values():  # line positions are integers in the path
+    for _param in (p for op in _ops.values() for p in op.get("parameters", ()) if p["name"] == "position"):
+        _param["schema"] = INT
 for _ops in PATHS.values():  # version numbers are integers in the path
     for _param in (p for op in _ops.values() for p in op.get("parameters", ()) if p["name"] == "version"):
         _param["schema"] = INT
