@@ -3,7 +3,8 @@ routings, BOMs, recipes) with versions and e-signed approvals.
 
 This module holds the blueprint, the index, the shared helpers and the alerts; the other pages live
 in web/admin_people.py (users, badges, qualifications), web/admin_equipment.py (equipment and the
-connection test), web/admin_products.py (brands, products, routings, BOMs) and web/admin_recipes.py.
+connection test), web/admin_products.py (brands, products, routings, BOMs), web/admin_drafts.py (editing
+draft routing operations and BOM lines) and web/admin_recipes.py.
 Views parse the form, call the services, and on a refusal show the page again with the message in
 the user's language and the form as typed; nothing changed (the service's transaction rolled back).
 """
@@ -127,4 +128,4 @@ def acknowledge_alert(alert_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.alerts"))
 
 
-from web import admin_equipment, admin_people, admin_products, admin_recipes  # noqa: E402,F401 - pages register on bp
+from web import admin_drafts, admin_equipment, admin_people, admin_products, admin_recipes  # noqa: E402,F401 - pages register on bp

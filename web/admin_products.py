@@ -16,10 +16,21 @@ from sqlalchemy.orm import Session
 
 from mes.compliance.signatures import manifestation
 from mes.domain.errors import DomainError
-from mes.models import Bom, Brand, MeasurementSpec, Product, Recipe, Routing, User
+from mes.models import (
+    Bom,
+    Brand,
+    MeasurementSpec,
+    Product,
+    Qualification,
+    Recipe,
+    RecipeVersion,
+    Routing,
+    Station,
+    User,
+)
 from mes.production import masterdata as md
 from mes.production.common import get_by, routing_steps
-from mes.production.masterdata_errors import InvalidMasterData
+from mes.production.masterdata_errors import AlreadyApproved, InvalidMasterData
 from mes.production.masterdata_products import (
     BrandInput,
     ProductInput,
@@ -28,7 +39,7 @@ from mes.production.masterdata_products import (
     update_brand,
     update_product,
 )
-from mes.production.masterdata_signing import approval_status
+from mes.production.masterdata_signing import approval_status, editors_of
 from mes.security.permissions import Permission
 from web.admin import actor, after_signing, bp, field, refused, render, signing
 from web.admin_people import optional_date
@@ -158,6 +169,18 @@ def routings():  # type: ignore[no-untyped-def]
     return routings_page()
 
 
+def draft_choices(session: Session) -> dict[str, Any]:
+    """What the draft forms offer: the site's station types, the qualifications somebody holds, and the
+    recipes with an approved version (code → station type), so a valid choice is at hand."""
+    return {
+        "station_types": sorted(set(session.scalars(select(Station.station_type)))),
+        "qualification_codes": sorted(set(session.scalars(select(Qualification.code)))),
+        "approved_recipes": dict(session.execute(
+            select(Recipe.code, Recipe.equipment_kind).join(RecipeVersion)
+            .where(RecipeVersion.status == "approved").distinct().order_by(Recipe.code)).all()),
+    }
+
+
 def routing_page(code: str, version: int, **extra: Any) -> str:
     """One routing version: operations with plans, its author and approval signature, and its forms."""
     with read_only() as s:
@@ -169,8 +192,10 @@ def routing_page(code: str, version: int, **extra: Any) -> str:
         recipes = {op.seq: s.get(Recipe, op.recipe_id).code for op in operations if op.recipe_id}  # type: ignore[union-attr]
         view = {"routing": routing, "operations": operations, "plans": plans, "recipes": recipes,
                 "author": person(s, routing.created_by_id), "approver": person(s, routing.approved_by_id),
+                "editors": md.routing_editors(s, routing) if not routing.approved else set(),
                 "approval": signature_view(s, "routing", f"{code}/v{version}", routing.signature_id, content),
                 "recipe_codes": [r.code for r in s.scalars(select(Recipe).order_by(Recipe.code))],
+                **(draft_choices(s) if not routing.approved else {}),
                 "newest": s.scalars(select(Routing.version).where(Routing.code == code)
                                     .order_by(Routing.version.desc())).first()}
     return render("admin/routing.html", **view, **extra)
@@ -217,7 +242,8 @@ def edit_operation(code: str, version: int, seq: int):  # type: ignore[no-untype
             if rework != operation.rework_target_seq:
                 md.set_rework_target(s, actor(), operation, rework)
     except DomainError as exc:
-        return refused(routing_page, exc, f"op-{seq}", code=code, version=version)
+        return refused(routing_page, exc, "version" if isinstance(exc, AlreadyApproved) else f"op-{seq}", code=code,
+                       version=version)
     flash(_("Operation {seq} saved.").format(seq=seq), "success")
     return redirect(url_for("admin.routing", code=code, version=version), 303)
 
@@ -235,7 +261,8 @@ def edit_plan(code: str, version: int, seq: int):  # type: ignore[no-untyped-def
         with transaction() as s:
             md.replace_measurement_plan(s, actor(), md.operation_of(s, code, version, seq), specs)
     except DomainError as exc:
-        return refused(routing_page, exc, f"plan-{seq}", code=code, version=version)
+        return refused(routing_page, exc, "version" if isinstance(exc, AlreadyApproved) else f"plan-{seq}", code=code,
+                       version=version)
     flash(_("Data collection plan of operation {seq} saved.").format(seq=seq), "success")
     return redirect(url_for("admin.routing", code=code, version=version), 303)
 
@@ -306,7 +333,10 @@ def boms_page(**extra: Any) -> str:
             boms = []
             for bom in s.scalars(select(Bom).where(Bom.product_id == product.id).order_by(Bom.version.desc())):
                 key = f"{product.gtin}/v{bom.version}"
+                editors = set() if bom.approved else editors_of(s, {
+                    "bom": [key], "bom_line": [str(ln.id) for ln in bom.lines]})
                 boms.append({"bom": bom, "lines": list(bom.lines), "author": person(s, bom.created_by_id),
+                             "editors": editors,
                              "signature": signature_view(s, "bom", key, bom.signature_id, md.bom_content(s, bom))})
             rows.append((product, boms))
     return render("admin/boms.html", rows=rows, **extra)

@@ -187,4 +187,37 @@ RUSSIAN: dict[str, str] = {
         "Вы автор этой версии: утверждает другой человек (правило двух лиц).",
     "Sign and approve": "Подписать и утвердить",
     "Reason": "Причина",
+    # Editing drafts: operations of a routing version, lines of a BOM version
+    "Add an operation": "Добавить операцию",
+    "Add operation": "Добавить операцию",
+    ("The number places it: 15 goes between 10 and 20. The station type must be one a station has, the "
+     "qualification one somebody holds, the recipe an approved one for that station type; a rework loop goes back "
+     "to an earlier or the same operation."):
+        "Номер задаёт место: 15 встанет между 10 и 20. Тип станции — тот, что есть у какой-либо станции, "
+        "квалификация — та, что есть хотя бы у одного сотрудника, рецепт — утверждённый для этого типа станции; "
+        "доработка возвращает на эту же или более раннюю операцию.",
+    "Order of operation": "Порядок операции",
+    "Move up": "Выше",
+    "Move down": "Ниже",
+    "New number": "Новый номер",
+    "Renumber": "Перенумеровать",
+    "Remove operation": "Удалить операцию",
+    "Operation {seq} added.": "Операция {seq} добавлена.",
+    "Operation {seq} removed.": "Операция {seq} удалена вместе с её планом сбора данных.",
+    "Operation {seq} is now number {new}.": "Операция {seq} теперь имеет номер {new}.",
+    "Operations reordered.": "Порядок операций изменён.",
+    ("A draft changes line by line. The part must be known to the site (a product, a received lot or a BOM line "
+     "names it), the quantity above zero, each component once, and a substitute never the component itself."):
+        "Черновик меняется построчно. Компонент должен быть известен (изделие, принятая партия или строка "
+        "спецификации), количество больше нуля, каждый компонент один раз, замена не совпадает с самим компонентом.",
+    "Edit line": "Изменить строку",
+    "Remove line": "Удалить строку",
+    "Add a line": "Добавить строку",
+    "Add line": "Добавить строку",
+    "Line {part} added to BOM version {version}.": "Строка {part} добавлена в версию {version} спецификации.",
+    "Line {position} of BOM version {version} saved.": "Строка {position} версии {version} спецификации сохранена.",
+    "Line {position} removed from BOM version {version}.":
+        "Строка {position} удалена из версии {version} спецификации.",
+    "You edited this version: another person approves it (two-person rule).":
+        "Вы изменяли эту версию: утверждает другой человек (правило двух лиц).",
 }
