@@ -30,6 +30,7 @@ from mes.models import (
 )
 from mes.production import masterdata as md
 from mes.production.common import get_by, routing_steps
+from mes.production.masterdata_drafts import orphaned_bom_lines
 from mes.production.masterdata_errors import AlreadyApproved, InvalidMasterData
 from mes.production.masterdata_products import (
     BrandInput,
@@ -193,6 +194,7 @@ def routing_page(code: str, version: int, **extra: Any) -> str:
         view = {"routing": routing, "operations": operations, "plans": plans, "recipes": recipes,
                 "author": person(s, routing.created_by_id), "approver": person(s, routing.approved_by_id),
                 "editors": md.routing_editors(s, routing) if not routing.approved else set(),
+                "orphans": orphaned_bom_lines(s, routing) if not routing.approved else [],
                 "approval": signature_view(s, "routing", f"{code}/v{version}", routing.signature_id, content),
                 "recipe_codes": [r.code for r in s.scalars(select(Recipe).order_by(Recipe.code))],
                 **(draft_choices(s) if not routing.approved else {}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from mes.compliance.audit import AuditActor, audit_changes
@@ -190,3 +190,24 @@ def renumber(session: Session, actor: AuditActor, routing: Routing, mapping: Map
 def _audit_structure(session: Session, actor: AuditActor, routing: Routing, old: str) -> None:
     audit(session, actor, "UPDATE", "routing", f"{routing.code}/v{routing.version}", field="operations", old=old,
           new=summary(session, routing.id))
+
+
+
+def orphaned_bom_lines(session: Session, routing: Routing) -> list[tuple[str, int, int, str, int]]:
+    """Lines of the newest BOM of each product on this routing's code that are consumed at an operation
+    this version lacks (gtin, BOM version, position, part, operation number): after a renumbering or a
+    removal, such a BOM needs a new version too, or its component could not be scanned on this version."""
+    from mes.models import Bom, BomLine, Product
+
+    seqs = {op.seq for op in routing_steps(session, routing.id)}
+    newest = (select(Bom.product_id, func.max(Bom.version).label("version")).group_by(Bom.product_id)
+              .subquery())
+    query = (select(Product.gtin, Bom.version, BomLine.position, BomLine.part_number, BomLine.operation_seq)
+             .join(Bom, Bom.product_id == Product.id)
+             .join(newest, (newest.c.product_id == Bom.product_id) & (newest.c.version == Bom.version))
+             .join(BomLine, BomLine.bom_id == Bom.id)
+             .where(Product.routing_id.in_(select(Routing.id).where(Routing.code == routing.code)),
+                    BomLine.operation_seq.is_not(None))
+             .order_by(Product.gtin, BomLine.position))
+    return [(gtin, version, position, part, seq) for gtin, version, position, part, seq in session.execute(query)
+            if seq not in seqs]

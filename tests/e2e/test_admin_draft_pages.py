@@ -106,3 +106,14 @@ def test_bom_lines_of_a_draft_are_added_changed_and_removed_through_the_page(app
         assert [(ln.part_number, ln.quantity, ln.substitutes) for ln in product_lines] == [("SCR-M3X8", 6.5, "")]
     approved = post(process, f"/admin/boms/{PM100}/1/lines/1/remove", {}, "/admin/boms")
     assert approved.status_code == 409
+
+
+def test_a_draft_that_drops_an_operation_a_bom_consumes_at_warns_before_it_is_signed(app, seeded):
+    install(seeded)  # R-PM100 v1 approved; the PM-100 BOM consumes its components at operation 10
+    process = app.test_client()
+    sign_in(process, "process")
+    assert post(process, "/admin/routings/R-PM100/versions", {}, "/admin/routings/R-PM100/1").status_code == 303
+    assert 'id="bom-orphans"' not in process.get(PAGE).get_data(as_text=True)
+    assert post(process, f"{PAGE}/operations/10/number", {"new_seq": "5"}, PAGE).status_code == 303
+    page = process.get(f"{PAGE}?lang=ru").get_data(as_text=True)
+    assert 'id="bom-orphans"' in page and "SCR-M3X8 → 10" in page and "создайте новую версию спецификации" in page

@@ -220,4 +220,9 @@ RUSSIAN: dict[str, str] = {
         "Строка {position} удалена из версии {version} спецификации.",
     "You edited this version: another person approves it (two-person rule).":
         "Вы изменяли эту версию: утверждает другой человек (правило двух лиц).",
+    ("These BOM lines are consumed at an operation this version does not have: draft a new BOM version (a "
+     "line's operation) before this version is used, or their components cannot be scanned."):
+        "Эти строки спецификаций расходуются на операции, которой нет в этой версии: до применения версии "
+        "создайте новую версию спецификации (операцию строки), иначе их компоненты нельзя будет отсканировать.",
+    "line": "строка",
 }
