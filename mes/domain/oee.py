@@ -49,3 +49,15 @@ def time_in_state(state_at_start: int | None, changes: Iterable[tuple[datetime, 
     if current == state and end > since:
         total += (end - since).total_seconds()
     return total
+
+
+def planned_time(start: datetime, end: datetime, breaks: Iterable[tuple[datetime, datetime | None]]) -> float:
+    """Seconds of [start, end) not covered by planned breaks (an open break runs to `end`); overlaps count once."""
+    clipped = sorted((max(b_start, start), min(b_end or end, end)) for b_start, b_end in breaks)
+    covered, reach = 0.0, start
+    for b_start, b_end in clipped:
+        b_start = max(b_start, reach)
+        if b_end > b_start:
+            covered += (b_end - b_start).total_seconds()
+            reach = b_end
+    return max(0.0, (end - start).total_seconds() - covered)

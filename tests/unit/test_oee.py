@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mes.domain.oee import oee, time_in_state
+from mes.domain.oee import oee, planned_time, time_in_state
 from mes.domain.packml import PackMLState
 
 EXECUTE, HELD, IDLE = PackMLState.EXECUTE, PackMLState.HELD, PackMLState.IDLE
@@ -61,3 +61,14 @@ def test_without_an_ideal_cycle_time_performance_and_oee_are_undefined():
 
 def test_a_shift_that_has_not_started_has_no_availability():
     assert oee(0, 0, 0, 0, 5).availability is None
+
+
+def test_planned_breaks_are_left_out_of_the_planned_time_each_minute_once():
+    breaks = [(T0 + minutes(120), T0 + minutes(150)), (T0 + minutes(140), T0 + minutes(160)),  # overlap: 40 min
+              (T0 - minutes(10), T0 + minutes(5)),  # began before the shift: 5 min inside
+              (T0 + minutes(470), None)]  # still open: runs to the end, 10 min
+    assert planned_time(T0, T0 + minutes(480), breaks) == (480 - 40 - 5 - 10) * 60
+
+
+def test_a_break_outside_the_window_changes_nothing():
+    assert planned_time(T0, T0 + minutes(60), [(T0 + minutes(90), T0 + minutes(100))]) == 60 * 60

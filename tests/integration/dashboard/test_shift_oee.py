@@ -9,7 +9,16 @@ from sqlalchemy import event, select
 from mes.db import unit_of_work
 from mes.domain.packml import PackMLState
 from mes.domain.shifts import Shift
-from mes.models import Equipment, EquipmentStatus, MachineResult, OperationRecord, StateChange, Station, utcnow
+from mes.models import (
+    DowntimeEvent,
+    Equipment,
+    EquipmentStatus,
+    MachineResult,
+    OperationRecord,
+    StateChange,
+    Station,
+    utcnow,
+)
 from mes.services.line_status import line_status
 from tests.support.production import build_pm100, install, released_order
 
@@ -114,6 +123,28 @@ def test_a_result_that_completed_an_operation_is_not_counted_twice(plant_for_cou
     assert next(s for s in status.stations if s.code == "MARK01").good_count == 1
 
 
+def test_a_planned_break_is_not_planned_production_time_but_a_breakdown_is(seeded):
+    set_ideal_cycle(seeded, "SCR01-SPINDLE", 60)
+    add_history(seeded, "SCR01-SPINDLE", [
+        (SHIFT - timedelta(hours=1), PackMLState.EXECUTE),
+        (SHIFT + timedelta(minutes=200), PackMLState.HELD),  # 60 min held: 30 of it the lunch break
+        (SHIFT + timedelta(minutes=260), PackMLState.EXECUTE),
+    ])
+    add_results(seeded, "SCR01-SPINDLE", 360, 20, SHIFT + timedelta(minutes=30))
+    with unit_of_work(seeded) as s:
+        station_ids = dict(s.execute(select(Station.code, Station.id)).all())
+        s.add_all([DowntimeEvent(station_id=station_ids["SCR01"], reason="planned_break", comment="",
+                                 started_at=SHIFT + timedelta(minutes=200), ended_at=SHIFT + timedelta(minutes=230)),
+                   DowntimeEvent(station_id=station_ids["SCR01"], reason="breakdown", comment="",
+                                 started_at=SHIFT + timedelta(minutes=230), ended_at=SHIFT + timedelta(minutes=260)),
+                   DowntimeEvent(station_id=station_ids["LEAK01"], reason="planned_break", comment="",
+                                 started_at=SHIFT, ended_at=None)])  # another station's break
+    oee = station(seeded, "SCR01").oee
+    assert (oee.planned_s, oee.run_s) == (450 * 60, 420 * 60)
+    assert oee.availability == pytest.approx(420 / 450)
+    assert station(seeded, "LEAK01").oee.planned_s == 0  # on a break the whole shift: nothing was planned
+
+
 def test_a_silent_machine_is_not_counted_as_running_after_its_last_good_read(seeded):
     add_history(seeded, "LEAK01-TESTER", [(SHIFT + timedelta(minutes=10), PackMLState.EXECUTE)],
                 connected=False, last_good_at=SHIFT + timedelta(minutes=70))
@@ -142,8 +173,8 @@ def test_the_whole_line_costs_a_fixed_number_of_statements_however_much_history(
         status_at(seeded)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # line, stations, equipment, status (eager loads), then counts and state history: 6 for any line size
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 6
+    # line, stations, equipment, status (eager loads), then counts, state history, planned breaks: 7 for any size
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 7
 
 
 @pytest.fixture
