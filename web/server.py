@@ -53,7 +53,8 @@ def serve(make_app: Callable[[], Any], host: str, port: int, workers: int, **wai
     if workers <= 1:
         waitress.serve(make_app(), host=host, port=port, **waitress_options)
         return
-    listener = socket.create_server((host, port), backlog=1024)
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]  # an IPv6 host (::1) too
+    listener = socket.create_server((host, port), family=family, backlog=1024)
     children: dict[int, int] = {}  # pid -> worker number
     stopping = False
 
