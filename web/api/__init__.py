@@ -127,6 +127,7 @@ def _unrouted_api_request():  # type: ignore[no-untyped-def]
 def register(app) -> None:  # type: ignore[no-untyped-def]
     """Attach the API (and its routes) to the app; unknown /api/v1 paths answer JSON 404 too."""
     from web.api import (  # noqa: F401 - routes register
+        completions,
         downtime,
         genealogy,
         history,

@@ -46,6 +46,12 @@ SCHEMAS = {
         **STR, "description": "equipment code (calibration, maintenance) or the operator's user name (qualification)"},
         reason=STR, password={**STR, "format": "password"}, username={
         **STR, "description": "the signing line lead, when not the token's user (a lead at an operator's terminal)"}),
+    "CompletionsIn": _obj(["completions"], completions={
+        "type": "array", "maxItems": 500, "description": "each item judged on its own; valid ones are written",
+        "items": _obj(["serial", "seq"], serial=STR, seq=INT, station={
+            **STR, "description": "start the operation at this station first (omit: it is in progress)"},
+            equipment=STR, scans={"type": "array", "items": {"oneOf": [STR, _obj(["scan"], scan=STR, quantity=QTY)]}},
+            measurements={"type": "array", "items": MEASUREMENT}, failed=BOOL)}),
     "LotIn": _obj(["part_number", "lot_number", "supplier", "country_of_origin", "quantity"],
                   part_number=STR, lot_number=STR, supplier=STR, country_of_origin=STR, quantity=QTY,
                   expiry={**STR, "format": "date"}, gtin=STR),
@@ -85,6 +91,8 @@ PATHS = {
     "/work-orders/{number}/resume": {"post": _op("Resume a held work order", 200, "ReasonIn", ("number",),
                                                  errors=W)},
     "/work-orders/{number}/serials": {"post": _op("Allocate serials", 201, "SerialsIn", ("number",), errors=W)},
+    "/operations/completions": {"post": _op("Complete operations of many units (a result per item)", 200,
+                                            "CompletionsIn", errors=(400, 409, 422))},
     "/units/{serial}": {"get": _op("Get a unit with its history", params=("serial",))},
     "/units/{serial}/operations/{seq}/start": {"post": _op("Start an operation", 201, "StartIn",
                                                            ("serial", "seq"), errors=W)},
