@@ -1,54 +1,17 @@
-"""Loopback HTTP clients for bench/web.py: paced keep-alive GETs and Server-Sent Event listeners (asyncio)."""
+"""Loopback Server-Sent Event listeners for bench/web.py (asyncio); the pages are driven by wrk."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass
-class Samples:
-    """Latencies in seconds and the failures seen."""
-
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-
-
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-    body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, body
-
-
 def _request(path: str, port: int, cookie: str, accept: str = "*/*", version: str = "1.1") -> bytes:
     return (f"GET {path} HTTP/{version}\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nAccept: {accept}\r\n"
             "Connection: keep-alive\r\n\r\n").encode()
-
-
-async def paced_client(port: int, path: str, cookie: str, period_s: float, until: float, samples: Samples) -> None:
-    """One client on one keep-alive connection, one GET per period (random phase), until `until`."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = _request(path, port, cookie)
-    await asyncio.sleep(random.uniform(0, period_s))
-    try:
-        while (start := time.perf_counter()) < until:
-            writer.write(request)
-            status, _body = await _read_response(reader)
-            if status == 200:
-                samples.latencies.append(time.perf_counter() - start)
-            else:
-                samples.errors += 1
-            await asyncio.sleep(max(0.0, period_s - (time.perf_counter() - start)))
-    finally:
-        writer.close()
-        await writer.wait_closed()
 
 
 @dataclass
