@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mes.db import unit_of_work
+from mes.domain.packml import PackMLState
 from mes.models import Equipment, EquipmentStatus, Line, StateChange, Station, utcnow
 
 
@@ -68,6 +69,7 @@ def _apply(session: Session, status: EquipmentStatus, now: datetime, *, connecte
            values: dict[str, Any] | None = None, error: str | None = None, consecutive_failures: int = 0,
            at: datetime | None = None) -> None:
     now = at or now  # when the edge saw it, if it says so: a write that waited keeps the true time
+    was_connected = status.connected
     status.connected = connected
     status.updated_at = now
     status.consecutive_failures = consecutive_failures
@@ -81,3 +83,10 @@ def _apply(session: Session, status: EquipmentStatus, now: datetime, *, connecte
         session.add(StateChange(equipment_id=status.equipment_id, at=now, from_state=status.packml_state,
                                 to_state=state))
         status.packml_state = state
+    elif state == PackMLState.EXECUTE and connected and not was_connected:
+        # Back online and already producing: no change of state to record (it was Execute when the
+        # link dropped), yet the stop an operator recorded meanwhile has ended. Imported here: the
+        # edge's import graph stays as it was.
+        from mes.production.downtime import close_on_execute
+
+        close_on_execute(session, status.equipment_id, now)

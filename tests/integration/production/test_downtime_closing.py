@@ -64,6 +64,21 @@ def test_the_stop_closes_when_the_edge_records_the_machine_back_in_execute(seede
     assert trail(seeded, event_id)[-1] == ("UPDATE", "ended_at", "system", "machine back in Execute")
 
 
+def test_a_machine_that_comes_back_online_already_running_closes_the_stop_recorded_while_it_was_away(seeded):
+    edge_sees(seeded, PackMLState.EXECUTE)
+    record_status(seeded, spindle(seeded), connected=False, error="connection refused")  # the link drops
+    with unit_of_work(seeded) as s:
+        event_id = record_downtime(s, ACTOR, "SCR01", "breakdown").id
+    record_status(seeded, spindle(seeded), connected=False, error="connection refused")  # still away: open
+    with seeded() as s:
+        assert open_downtime(s, "SCR01").id == event_id
+    edge_sees(seeded, PackMLState.EXECUTE)  # back, and it never left Execute: no state change to record
+    with seeded() as s:
+        assert open_downtime(s, "SCR01") is None
+        assert verify_chain(s).intact
+    assert trail(seeded, event_id)[-1] == ("UPDATE", "ended_at", "system", "machine back in Execute")
+
+
 def test_a_machine_that_keeps_running_closes_nothing_and_other_stations_stay_open(seeded):
     edge_sees(seeded, PackMLState.EXECUTE)
     with unit_of_work(seeded) as s:
