@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database-url")
     parser.add_argument("--without-indexes", action="store_true",
-                        help="drop migration 0014's two indexes first, to see what they save")
+                        help="drop migration 0013's two indexes first, to see what they save")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"

@@ -16,7 +16,7 @@ class MachineResult(Base):
     __tablename__ = "machine_result"
     # The identity of a result is the PLC's sequence number: the database refuses a second copy.
     __table_args__ = (UniqueConstraint("equipment_id", "sequence"),
-                      # the dashboard's shift counts per machine (migration 0014)
+                      # the dashboard's shift counts per machine (migration 0013)
                       Index("ix_machine_result_equipment_received", "equipment_id", "received_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"))

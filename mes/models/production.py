@@ -156,7 +156,7 @@ class OperationRecord(Base):
 
     __tablename__ = "operation_record"
     __table_args__ = (Index("ix_operation_record_unit_seq", "unit_id", "seq"),
-                      # the dashboard's shift counts per station (migration 0014)
+                      # the dashboard's shift counts per station (migration 0013)
                       Index("ix_operation_record_station_completed", "station_id", "completed_at"),
                       CheckConstraint("result IN ('pass', 'fail')", name="result"))
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,7 +201,7 @@ class ComponentConsumption(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         # where-used of a purchased serialized part, which is known by its serial alone
         Index("ix_component_consumption_component_serial", "component_serial"),
-        # where-used of a lot: the consuming units read from the index alone (migration 0017)
+        # where-used of a lot: the consuming units read from the index alone (migration 0012)
         Index("ix_component_consumption_lot_unit", "material_lot_id", "unit_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

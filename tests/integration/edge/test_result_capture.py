@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -110,13 +111,10 @@ async def test_the_live_status_shows_the_unit_of_the_latest_result(demo_line, ed
 
 async def test_an_opc_ua_result_wakes_the_poll_through_its_subscription_without_waiting_for_the_next_poll(
         demo_line, edge_settings):
-    import dataclasses
-
     code = "EST01-HIPOT"
     slow = dataclasses.replace(edge_settings, result_poll_s=2.0, result_slow_poll_s=2.0)  # polls alone: 1 in 2 s
-    async with demo_line.fleet(code, cycle_time_s=0.2):
-        async with running_edge(demo_line.factory, slow):
-            await asyncio.sleep(3.0)
+    async with demo_line.fleet(code, cycle_time_s=0.2), running_edge(demo_line.factory, slow):
+        await asyncio.sleep(3.0)
     recorded = demo_line.recorded(code)
     # a result every ~0.2 s was published; polling every 2 s alone would have recorded two or three
     assert len(recorded) >= 8, len(recorded)

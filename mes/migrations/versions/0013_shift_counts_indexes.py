@@ -5,8 +5,8 @@ times a second per web process (mes/services/shift_oee.py). Without these indexe
 every result of a machine ever recorded; with them, only the shift's. Written by hand, checked by
 tests/integration/database/test_migrations.py.
 
-Revision ID: 0014
-Revises: 0017
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-26 14:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0017"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ consumption; it replaces the single-column index on material_lot_id, so a consum
 maintains no more indexes than before. Written by hand, checked by
 tests/integration/database/test_migrations.py.
 
-Revision ID: 0017
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-26 13:30:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0017"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
