@@ -23,7 +23,7 @@ from typing import Any
 
 # The helpers sit next to this script (its folder is on sys.path when it runs).
 import acquisition_protocols as protocols
-from acquisition_rigs import add_bench_line, free_port, running_plcs, scratch_database, station_specs
+from acquisition_rigs import CommitFloor, add_bench_line, free_port, running_plcs, scratch_database, station_specs
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,7 +76,8 @@ async def capture_latency(database_url: str | None, seconds: float) -> list[dict
             add_bench_line(engine, specs)
             edge = Edge(session_factory(engine), "BENCH", EdgeSettings(edge_id="bench", spool_dir=Path(tmp)))
             before = _cpu()
-            await _run_edge_for(edge, seconds)
+            with CommitFloor(engine) as floor:
+                await _run_edge_for(edge, seconds)
             busy = (_cpu() - before) / seconds
         latencies = sorted(_latencies(published, edge))
         detect, store = _parts(published, edge)
@@ -91,6 +92,9 @@ async def capture_latency(database_url: str | None, seconds: float) -> list[dict
         figure(f"  of which block read -> committed p50 / p99 ({kind})",
                f"{_ms(_pct(store, 0.5))} / {_ms(_pct(store, 0.99))}", "ms"),
         figure(f"edge CPU while capturing ({kind})", round(busy, 2), "CPU s/s"),
+        figure(f"  baseline: one-row INSERT + COMMIT, same database, same window p50 / p99 / max ({kind})",
+               f"{_ms(_pct(sorted(floor.latencies), 0.5))} / {_ms(_pct(sorted(floor.latencies), 0.99))} / "
+               f"{_ms(max(floor.latencies, default=float('nan')))}", "ms"),
     ]
 
 

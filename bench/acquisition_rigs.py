@@ -7,6 +7,7 @@ import dataclasses
 import json
 import socket
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchdb import bench_database
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from equipment_adapters.simulators.handshake import ResultChannel
 from equipment_adapters.simulators.runner import build_simulator
@@ -145,3 +146,37 @@ async def simulators(specs: list[DeviceSpec], block: dict[str, Any], **changes: 
         yield servers
     finally:
         await asyncio.gather(*(s.stop() for s in started))
+
+
+class CommitFloor:
+    """One-row INSERT + COMMIT every `every_s` in a thread of its own, during the capture run.
+
+    The floor under any durable write on that database in the same window: a result cannot be
+    committed faster than the database makes one row durable (on PostgreSQL, a WAL fsync).
+    """
+
+    def __init__(self, engine: Engine, every_s: float = 0.1) -> None:
+        self.engine = engine
+        self.every_s = every_s
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-commit-floor")
+
+    def __enter__(self) -> CommitFloor:
+        with self.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE bench_commit_floor (id INTEGER PRIMARY KEY, note VARCHAR(8))"))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.wait(self.every_s):
+            n += 1
+            started = time.perf_counter()
+            with self.engine.begin() as conn:
+                conn.execute(text("INSERT INTO bench_commit_floor (id, note) VALUES (:id, 'x')"), {"id": n})
+            self.latencies.append(time.perf_counter() - started)
