@@ -73,7 +73,12 @@ class OpcUaSimulator(SimulatorServer):
 
     async def _unserve(self) -> None:
         if self._server is not None:
-            await self._server.stop()  # closes every session; the address space is kept for the restart
+            await self._server.stop()  # closes the listener; the address space is kept for the restart
+            # A restarted PLC remembers no session: asyncua keeps a client's session (its timeout
+            # watchdog and its subscriptions' publish loops) after the transport is gone, waiting for
+            # that client to come back to it. There is no public call for this; the registry is private.
+            for session in list(self._server.iserver._external_sessions.values()):
+                await session.close_session(delete_subs=True)
 
     async def stop(self) -> None:
         """Stop scanning and serving."""
