@@ -74,7 +74,8 @@ async def capture_latency(database_url: str | None, seconds: float) -> list[dict
         kind = engine.dialect.name
         async with running_plcs(STATIONS, 1.0, Path(tmp) / "published.json") as (specs, published):
             add_bench_line(engine, specs)
-            edge = Edge(session_factory(engine), "BENCH", EdgeSettings(edge_id="bench", spool_dir=Path(tmp)))
+            edge = Edge(session_factory(engine), "BENCH", EdgeSettings(edge_id="bench", spool_dir=Path(tmp),
+                                                                          freeze_heap=True))
             before = _cpu()
             with CommitFloor(engine) as floor:
                 await _run_edge_for(edge, seconds)

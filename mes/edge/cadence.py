@@ -6,8 +6,8 @@ adds that much to the capture latency. The cadence learns each machine's cycle f
 themselves (the median of its last periods) and polls fast only in the window where the next
 result is due, slowly elsewhere: on average fewer polls than a fixed interval, and a result is seen
 within `fast_s` of being published whenever the machine keeps its rhythm. While the rhythm is not
-known yet (the first results after a start) the machine is polled at half `slow_s`; once it has
-stopped (no result for GIVE_UP periods), at `slow_s`, so a result after a stop is seen within it.
+known yet (the first results after a start) the machine is polled at `fast_s`; once it has stopped
+(no result for GIVE_UP periods), at `slow_s`, so a result after a stop is seen within it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ class ResultCadence:
     def __init__(self, fast_s: float, slow_s: float) -> None:
         self.fast_s = fast_s
         self.slow_s = max(slow_s, fast_s)
-        self.unknown_s = max(fast_s, self.slow_s / 2)
         self._periods: deque[float] = deque(maxlen=HISTORY)
         self._last: float | None = None
 
@@ -45,9 +44,7 @@ class ResultCadence:
         """Seconds to wait before the next poll, seen from monotonic time `now`."""
         period = self.expected_period_s
         if period is None or self._last is None:
-            # Rhythm unknown (the first results after a start): in between, as a whole line starting
-            # at once polled at fast_s would flood the edge and the PLCs in the same seconds.
-            return self.unknown_s
+            return self.fast_s  # rhythm unknown (the first results after a start): do not risk a late one
         elapsed = now - self._last
         opens = LEAD * period
         if elapsed < opens:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -81,6 +82,8 @@ class Edge:
                  ", ".join(d.code for d in devices), spool.path)
         if self.production:
             self.link = self._production_link()
+        if self.settings.freeze_heap:
+            freeze_heap()
         try:
             self.jobs.start(replay=self.replay_spool, heartbeat=self.heartbeat,
                             refresh=self.refresh_master_data, calibration=self.warn_calibration_due,
@@ -173,6 +176,17 @@ class Edge:
         with self.factory() as session:
             rows = session.execute(select(Equipment.id, Equipment.calibration_due).where(Equipment.id.in_(ids)))
             return {row.id: row.calibration_due for row in rows}
+
+
+def freeze_heap() -> None:
+    """Leave everything built so far out of later garbage collections (gc.freeze).
+
+    A full collection walks every tracked object: with the modules, models and adapters of a line
+    (~170,000 objects) it stopped the event loop for ~80 ms on the development machine, longer than a
+    result may wait. What is alive at start stays alive, so there is nothing to find in it.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def run_edge(factory: sessionmaker[Session], line_code: str, stop: asyncio.Event,

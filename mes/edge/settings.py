@@ -35,6 +35,9 @@ class EdgeSettings:
     # Level of the once-per-serial line for a result the MES cannot apply (unknown serial, not at this
     # step). WARNING on a real line; the demo, whose simulators invent serials, runs with INFO.
     unapplied_result_log_level: str = "WARNING"
+    # gc.freeze() once the line is built (mes.edge.runtime.freeze_heap): `mes edge` does, an edge
+    # embedded in a bigger process (the tests) need not freeze that process's heap.
+    freeze_heap: bool = False
 
     @classmethod
     def from_env(cls, line_code: str, environ: dict[str, str] | None = None) -> EdgeSettings:
@@ -57,4 +60,5 @@ class EdgeSettings:
             job_send_timeout_s=float(env.get("MES_STATION_JOB_SEND_TIMEOUT_S", d.job_send_timeout_s)),
             job_result_timeout_s=float(env.get("MES_STATION_JOB_RESULT_TIMEOUT_S", d.job_result_timeout_s)),
             unapplied_result_log_level=env.get("MES_EDGE_UNAPPLIED_RESULT_LOG", d.unapplied_result_log_level).upper(),
+            freeze_heap=env.get("MES_EDGE_FREEZE_HEAP", "1") != "0",
         )

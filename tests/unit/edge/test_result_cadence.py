@@ -13,13 +13,12 @@ def steady(period: float, results: int = 4) -> tuple[ResultCadence, float]:
     return cadence, 100.0 + (results - 1) * period
 
 
-def test_a_machine_whose_rhythm_is_unknown_is_polled_at_half_the_slow_interval() -> None:
+def test_a_machine_whose_rhythm_is_unknown_is_polled_fast() -> None:
     cadence = ResultCadence(FAST, SLOW)
-    assert cadence.delay(0.0) == SLOW / 2
+    assert cadence.delay(0.0) == FAST
     cadence.seen(1.0)
     cadence.seen(2.0)  # one period is not a rhythm yet
-    assert cadence.delay(2.1) == SLOW / 2
-    assert ResultCadence(0.04, 0.05).unknown_s == 0.04  # never faster than fast
+    assert cadence.delay(2.1) == FAST
 
 
 def test_right_after_a_result_the_poll_is_slow_and_wakes_when_the_window_opens() -> None:
@@ -45,3 +44,19 @@ def test_one_long_stop_does_not_change_the_learnt_cycle() -> None:
 
 def test_slow_is_never_faster_than_fast() -> None:
     assert ResultCadence(0.05, 0.01).slow_s == 0.05
+
+
+def test_freezing_the_heap_leaves_what_exists_out_of_later_collections() -> None:
+    import gc
+
+    from mes.edge.runtime import freeze_heap
+    from mes.edge.settings import EdgeSettings
+
+    assert EdgeSettings.from_env("L1", {}).freeze_heap  # `mes edge` freezes; MES_EDGE_FREEZE_HEAP=0 does not
+    assert not EdgeSettings.from_env("L1", {"MES_EDGE_FREEZE_HEAP": "0"}).freeze_heap
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() > 1000
+        assert len(gc.get_objects()) < gc.get_freeze_count()  # a full collection now walks far less
+    finally:
+        gc.unfreeze()
