@@ -92,7 +92,7 @@ def _fork_worker(listener: socket.socket, make_app: Callable[[], Any], number: i
 
         waitress.serve(make_app(), sockets=[listener], **waitress_options)
     except (KeyboardInterrupt, SystemExit):
-        pass
+        code = 0  # told to stop (Ctrl-C, SIGTERM from the parent): a clean end, nothing to report
     except BaseException:  # the worker must end here whatever happened, and say why
         log.exception("web worker %d failed", number)
         code = 1

@@ -28,10 +28,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from mes.compliance.audit import AuditActor
 from mes.domain.errors import DomainError
@@ -64,6 +63,7 @@ from mes.production.components import (
     consumption_columns,
     consumption_text,
     lot_refusal,
+    take_from_lot,
 )
 from mes.production.errors import ComponentAlreadyConsumed, ConcurrentUpdate, InvalidInput, NotFound
 from mes.production.execution import Start, check_start, open_nonconformance
@@ -438,15 +438,8 @@ def _take_from_lots(session: Session, works: list[_Work]) -> None:
                 lot, total = totals.get(component.lot.id, (component.lot, Decimal(0)))
                 totals[lot.id] = (lot, total + qty)
     for lot, qty in totals.values():
-        usable = (MaterialLot.id == lot.id, MaterialLot.status == "released", MaterialLot.quantity_on_hand >= qty,
-                  or_(MaterialLot.expiry.is_(None), MaterialLot.expiry >= today()))
-        left = session.execute(
-            update(MaterialLot).where(*usable).values(quantity_on_hand=MaterialLot.quantity_on_hand - qty)
-            .returning(MaterialLot.quantity_on_hand).execution_options(synchronize_session=False)
-        ).scalar_one_or_none()
-        if left is None:
-            raise ConcurrentUpdate()
-        set_committed_value(lot, "quantity_on_hand", left)
+        if not take_from_lot(session, lot, qty):
+            raise ConcurrentUpdate()  # judged usable when read: another transaction took it since
 
 
 def _write_consumptions(session: Session, actor: AuditActor, works: list[_Work], now: datetime) -> None:

@@ -206,6 +206,12 @@ def _take_from_lot(session: Session, lot: MaterialLot, qty: Decimal, scanned_exp
     """
     if scanned_expiry is not None and scanned_expiry < today():
         raise LotExpired(lot=lot.lot_number, expiry=scanned_expiry.isoformat())
+    if not take_from_lot(session, lot, qty):
+        _refusal(session, lot, qty)
+
+
+def take_from_lot(session: Session, lot: MaterialLot, qty: Decimal) -> bool:
+    """Take `qty` from the lot in one guarded UPDATE (released, not expired, enough left); False if refused."""
     usable = (MaterialLot.id == lot.id, MaterialLot.status == "released", MaterialLot.quantity_on_hand >= qty,
               or_(MaterialLot.expiry.is_(None), MaterialLot.expiry >= today()))
     left = session.execute(
@@ -213,8 +219,9 @@ def _take_from_lot(session: Session, lot: MaterialLot, qty: Decimal, scanned_exp
         .returning(MaterialLot.quantity_on_hand).execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if left is None:
-        _refusal(session, lot, qty)
+        return False
     set_committed_value(lot, "quantity_on_hand", left)
+    return True
 
 
 def _refusal(session: Session, lot: MaterialLot, qty: Decimal) -> NoReturn:
